@@ -1,0 +1,75 @@
+//! The autograd node: which primitive produced a tensor, from which inputs, with which parameters.
+//! Only primitives appear here; composite ops (mean, var, gelu, stack, ...) are built from them and
+//! need no rule of their own.
+
+use ferrograd_kernels::{BinaryOp, UnaryOp};
+
+use crate::ops::reduce::ReduceKind;
+use crate::tensor::Tensor;
+
+/// A recorded primitive. `out` fields hold the untracked forward result for rules that reuse it.
+pub(crate) enum Op {
+    Binary { op: BinaryOp, lhs: Tensor, rhs: Tensor, out: Tensor },
+    Unary { op: UnaryOp, x: Tensor, out: Tensor },
+    /// Reduction over `axes`, producing the keepdim-shaped `out`.
+    Reduce { kind: ReduceKind, x: Tensor, axes: Vec<usize>, out: Tensor },
+    Softmax { x: Tensor, axis: usize, log: bool, out: Tensor },
+    Matmul { lhs: Tensor, rhs: Tensor },
+    Reshape { x: Tensor },
+    Permute { x: Tensor, perm: Vec<usize> },
+    Narrow { x: Tensor, axis: usize, start: usize },
+    Expand { x: Tensor },
+    Copy { x: Tensor },
+    Pad { x: Tensor, pads: Vec<(usize, usize)> },
+    Concat { inputs: Vec<Tensor>, axis: usize },
+    IndexSelect { x: Tensor, axis: usize, index: Tensor },
+    IndexAdd { base: Tensor, axis: usize, index: Tensor, src: Tensor },
+    Gather { x: Tensor, axis: usize, index: Tensor },
+    ScatterAdd { base: Tensor, axis: usize, index: Tensor, src: Tensor },
+    Where { cond: Tensor, a: Tensor, b: Tensor },
+}
+
+impl Op {
+    /// Inputs in the order `backward` returns their gradients.
+    pub(crate) fn inputs(&self) -> Vec<&Tensor> {
+        match self {
+            Op::Binary { lhs, rhs, .. } | Op::Matmul { lhs, rhs } => vec![lhs, rhs],
+            Op::Unary { x, .. }
+            | Op::Reduce { x, .. }
+            | Op::Softmax { x, .. }
+            | Op::Reshape { x }
+            | Op::Permute { x, .. }
+            | Op::Narrow { x, .. }
+            | Op::Expand { x }
+            | Op::Copy { x }
+            | Op::Pad { x, .. } => vec![x],
+            Op::Concat { inputs, .. } => inputs.iter().collect(),
+            Op::IndexSelect { x, index, .. } | Op::Gather { x, index, .. } => vec![x, index],
+            Op::IndexAdd { base, index, src, .. } | Op::ScatterAdd { base, index, src, .. } => {
+                vec![base, index, src]
+            }
+            Op::Where { cond, a, b } => vec![cond, a, b],
+        }
+    }
+}
+
+impl Op {
+    /// Every tensor the node owns, consumed; used to tear long graphs down without recursion.
+    pub(crate) fn into_tensors(self) -> Vec<Tensor> {
+        match self {
+            Op::Binary { lhs, rhs, out, .. } => vec![lhs, rhs, out],
+            Op::Matmul { lhs, rhs } => vec![lhs, rhs],
+            Op::Unary { x, out, .. } | Op::Reduce { x, out, .. } | Op::Softmax { x, out, .. } => vec![x, out],
+            Op::Reshape { x }
+            | Op::Permute { x, .. }
+            | Op::Narrow { x, .. }
+            | Op::Expand { x }
+            | Op::Copy { x }
+            | Op::Pad { x, .. } => vec![x],
+            Op::Concat { inputs, .. } => inputs,
+            Op::IndexSelect { x, index, .. } | Op::Gather { x, index, .. } => vec![x, index],
+            Op::IndexAdd { base, index, src, .. } | Op::ScatterAdd { base, index, src, .. } => vec![base, index, src],
+            Op::Where { cond, a, b } => vec![cond, a, b],
+        }
+    }
+}
