@@ -10,6 +10,13 @@ pub fn is_grad_enabled() -> bool {
     GRAD_ENABLED.with(|g| g.get())
 }
 
+/// Turns recording on or off for this thread and returns the previous setting. Prefer
+/// [`no_grad`] or [`NoGradGuard`] in Rust; this exists for callers that manage scopes themselves
+/// (the JS binding's `noGrad(fn)` restores the returned value in a `finally`).
+pub fn set_grad_enabled(enabled: bool) -> bool {
+    GRAD_ENABLED.with(|g| g.replace(enabled))
+}
+
 /// Restores the previous grad mode when dropped, so scopes nest and survive early returns.
 pub struct NoGradGuard {
     previous: bool,

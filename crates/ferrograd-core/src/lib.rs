@@ -23,7 +23,7 @@ mod tensor;
 pub use backprop::BackwardOptions;
 pub use dtype::DType;
 pub use error::{Error, Result};
-pub use grad_mode::{is_grad_enabled, no_grad, NoGradGuard};
+pub use grad_mode::{is_grad_enabled, no_grad, set_grad_enabled, NoGradGuard};
 pub use layout::Layout;
 pub use ops::reduce::ReduceKind;
 pub use random::manual_seed;

@@ -1,0 +1,328 @@
+//! Single-precision GEMM: `C[m×n] (+)= A[m×k] · B[k×n]`.
+//!
+//! DECISION (see README in benches/gemm): filled in below after benchmarking.
+
+mod driver;
+mod kernel;
+mod pack;
+
+use std::cell::Cell;
+
+use rayon::prelude::*;
+
+use crate::cpu::{simd_level, SimdLevel};
+use crate::error::KernelError;
+use crate::pool::{install, num_threads};
+use crate::simd::dispatch;
+use driver::{tile_dims, GemmArgs, GemmSerial, KC, MC, MR_MAX, NC, NR_MAX};
+use pack::MatRef;
+
+/// Below this many multiply-adds (`m·n·k`) a GEMM runs on one thread:
+/// ~1 Mflop, i.e. a few µs of work, where fork/join overhead would dominate.
+const PAR_WORK: usize = 64 * 64 * 128;
+
+/// Checks that a strided `rows × cols` matrix starting at `start` fits in `len`.
+fn check_matrix(
+    kernel: &'static str,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+    start: usize,
+    len: usize,
+) -> Result<(), KernelError> {
+    if rows == 0 || cols == 0 {
+        return Ok(());
+    }
+    let last = (rows - 1)
+        .checked_mul(rs)
+        .and_then(|x| (cols - 1).checked_mul(cs).and_then(|y| x.checked_add(y)))
+        .and_then(|x| x.checked_add(start))
+        .ok_or(KernelError::Overflow { kernel })?;
+    if last >= len {
+        return Err(KernelError::OutOfBounds {
+            kernel,
+            needed: last.saturating_add(1),
+            got: len,
+        });
+    }
+    Ok(())
+}
+
+/// C must hold `m` non-overlapping rows of `n` elements with stride `c_rs`.
+fn check_c(
+    kernel: &'static str,
+    m: usize,
+    n: usize,
+    c_rs: usize,
+    len: usize,
+) -> Result<(), KernelError> {
+    if m > 1 && c_rs < n {
+        return Err(KernelError::BadLength {
+            kernel,
+            expected: n,
+            got: c_rs,
+        });
+    }
+    check_matrix(kernel, m, n, c_rs, 1, 0, len)
+}
+
+/// `C = A·B` (or `C += A·B` when `accumulate`) for f32 matrices.
+///
+/// `A` is `m×k` with element `(i, p)` at `a[i*a_rs + p*a_cs]`; `B` is `k×n`
+/// with `(p, j)` at `b[p*b_rs + j*b_cs]`: any non-negative strides, so
+/// transposed views need no copy. `C` is row-major: `(i, j)` at `c[i*c_rs + j]`
+/// with `c_rs >= n` (rows must not overlap). Results are bit-identical for
+/// any thread count.
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    a_rs: usize,
+    a_cs: usize,
+    b: &[f32],
+    b_rs: usize,
+    b_cs: usize,
+    c: &mut [f32],
+    c_rs: usize,
+    accumulate: bool,
+) -> Result<(), KernelError> {
+    const K: &str = "sgemm";
+    check_matrix(K, m, k, a_rs, a_cs, 0, a.len())?;
+    check_matrix(K, k, n, b_rs, b_cs, 0, b.len())?;
+    check_c(K, m, n, c_rs, c.len())?;
+    let a = MatRef {
+        data: a,
+        off: 0,
+        rs: a_rs,
+        cs: a_cs,
+    };
+    let b = MatRef {
+        data: b,
+        off: 0,
+        rs: b_rs,
+        cs: b_cs,
+    };
+    gemm_validated(simd_level(), m, n, k, a, b, c, c_rs, accumulate, true);
+    Ok(())
+}
+
+/// Raw C pointer shared by the threads of one GEMM.
+#[derive(Clone, Copy)]
+struct CPtr(*mut f32);
+// SAFETY: the threads of one GEMM write disjoint row or column ranges of C,
+// and the `&mut [f32]` it came from outlives the parallel section.
+unsafe impl Send for CPtr {}
+unsafe impl Sync for CPtr {}
+
+impl CPtr {
+    /// Method access makes closures capture the whole (Sync) wrapper rather
+    /// than the raw pointer field.
+    fn at(self, off: usize) -> *mut f32 {
+        self.0.wrapping_add(off)
+    }
+}
+
+thread_local! {
+    /// Packing buffers reused across calls: a fresh multi-MiB allocation per
+    /// call would cost page faults comparable to a small GEMM.
+    static PACK_A: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
+    static PACK_B: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
+}
+
+/// Runs one sub-problem on this thread with this thread's packing buffers.
+fn run_serial(level: SimdLevel, g: GemmArgs<'_>) {
+    // `take` leaves an empty Vec behind, so a re-entrant call would simply
+    // allocate its own buffers instead of aliasing these.
+    let mut abuf = PACK_A.with(Cell::take);
+    let mut bbuf = PACK_B.with(Cell::take);
+    let a_len = (MC + MR_MAX) * KC;
+    let b_len = (NC.min(g.n.next_multiple_of(NR_MAX)) + NR_MAX) * KC;
+    if abuf.len() < a_len {
+        abuf.resize(a_len, 0.0);
+    }
+    if bbuf.len() < b_len {
+        bbuf.resize(b_len, 0.0);
+    }
+    dispatch(
+        level,
+        GemmSerial {
+            g,
+            abuf: &mut abuf,
+            bbuf: &mut bbuf,
+        },
+    );
+    PACK_A.with(|c| c.set(abuf));
+    PACK_B.with(|c| c.set(bbuf));
+}
+
+/// Register-tile width in floats for `level`.
+fn lanes(level: SimdLevel) -> usize {
+    match level {
+        SimdLevel::Avx512 => 16,
+        SimdLevel::Avx2Fma => 8,
+        SimdLevel::Neon => 4,
+        SimdLevel::Scalar => 1,
+    }
+}
+
+/// GEMM on validated inputs; `parallel` allows splitting across the pool.
+#[allow(clippy::too_many_arguments)]
+fn gemm_validated(
+    level: SimdLevel,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    c: &mut [f32],
+    c_rs: usize,
+    accumulate: bool,
+    parallel: bool,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            for i in 0..m {
+                c[i * c_rs..i * c_rs + n].fill(0.0);
+            }
+        }
+        return;
+    }
+    let cp = CPtr(c.as_mut_ptr());
+    let sub = |i0: usize, i1: usize, j0: usize, j1: usize| GemmArgs {
+        m: i1 - i0,
+        n: j1 - j0,
+        k,
+        a: MatRef {
+            off: a.off + i0 * a.rs,
+            ..a
+        },
+        b: MatRef {
+            off: b.off + j0 * b.cs,
+            ..b
+        },
+        // (i0, j0) lies inside the validated C, so the offset is in bounds.
+        c: cp.at(i0 * c_rs + j0),
+        c_rs,
+        accumulate,
+    };
+    let threads = if parallel { num_threads() } else { 1 };
+    let work = m.saturating_mul(n).saturating_mul(k);
+    if threads <= 1 || work < PAR_WORK {
+        run_serial(level, sub(0, m, 0, n));
+        return;
+    }
+    // Split the larger of m and n into one contiguous part per thread,
+    // aligned to whole register tiles so no extra ragged edges appear.
+    let (mr, nr) = tile_dims(lanes(level));
+    let split_n = n >= m;
+    let (dim, align) = if split_n { (n, nr) } else { (m, mr) };
+    let step = dim.div_ceil(threads).next_multiple_of(align);
+    let parts = dim.div_ceil(step);
+    if parts <= 1 {
+        run_serial(level, sub(0, m, 0, n));
+        return;
+    }
+    install(|| {
+        (0..parts).into_par_iter().for_each(|t| {
+            let (lo, hi) = (t * step, ((t + 1) * step).min(dim));
+            let g = if split_n {
+                sub(0, m, lo, hi)
+            } else {
+                sub(lo, hi, 0, n)
+            };
+            run_serial(level, g);
+        });
+    });
+}
+
+/// Batched GEMM: for each `i < batch`, `C_i (+)= A_i · B_i`, where `A_i`
+/// starts at `a[a_offsets[i]]`, `B_i` at `b[b_offsets[i]]` (same strides for
+/// all; equal offsets broadcast an operand), and `C_i` is the contiguous
+/// `m×n` block at `c[i*m*n]`.
+///
+/// Small matrices are spread over the pool one GEMM per task; large ones run
+/// one after another, each using all threads.
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm_batched(
+    batch: usize,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    a_offsets: &[usize],
+    a_rs: usize,
+    a_cs: usize,
+    b: &[f32],
+    b_offsets: &[usize],
+    b_rs: usize,
+    b_cs: usize,
+    c: &mut [f32],
+    accumulate: bool,
+) -> Result<(), KernelError> {
+    const K: &str = "sgemm_batched";
+    for got in [a_offsets.len(), b_offsets.len()] {
+        if got != batch {
+            return Err(KernelError::BadLength {
+                kernel: K,
+                expected: batch,
+                got,
+            });
+        }
+    }
+    let mn = m
+        .checked_mul(n)
+        .ok_or(KernelError::Overflow { kernel: K })?;
+    let total = mn
+        .checked_mul(batch)
+        .ok_or(KernelError::Overflow { kernel: K })?;
+    if c.len() != total {
+        return Err(KernelError::BadLength {
+            kernel: K,
+            expected: total,
+            got: c.len(),
+        });
+    }
+    for (&ao, &bo) in a_offsets.iter().zip(b_offsets) {
+        check_matrix(K, m, k, a_rs, a_cs, ao, a.len())?;
+        check_matrix(K, k, n, b_rs, b_cs, bo, b.len())?;
+    }
+    if mn == 0 {
+        return Ok(());
+    }
+    let level = simd_level();
+    let one = |i: usize, ci: &mut [f32], parallel: bool| {
+        let am = MatRef {
+            data: a,
+            off: a_offsets[i],
+            rs: a_rs,
+            cs: a_cs,
+        };
+        let bm = MatRef {
+            data: b,
+            off: b_offsets[i],
+            rs: b_rs,
+            cs: b_cs,
+        };
+        gemm_validated(level, m, n, k, am, bm, ci, n, accumulate, parallel);
+    };
+    let work = mn.saturating_mul(k);
+    if work >= 4 * PAR_WORK || batch == 1 || num_threads() == 1 {
+        for (i, ci) in c.chunks_mut(mn).enumerate() {
+            one(i, ci, true);
+        }
+    } else {
+        install(|| {
+            c.par_chunks_mut(mn)
+                .enumerate()
+                .with_min_len(PAR_WORK.div_ceil(work.max(1)))
+                .for_each(|(i, ci)| one(i, ci, false));
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! Cache-blocked GEMM driver (Goto/BLIS loop nest) for one thread.
+//!
+//! Loop order: columns in `NC` blocks → k in `KC` blocks (pack B block) →
+//! rows in `MC` blocks (pack A block) → `NR`-column micro-panels → `MR`-row
+//! micro-panels → micro-kernel. A packed B micro-panel (`KC × NR`) is reused
+//! by every row panel of the A block, so it stays in L1; the A block
+//! (`MC × KC`) stays in L2; the B block (`KC × NC`) in L2/L3.
+//!
+//! Every element of C receives exactly the same sequence of FMAs whatever
+//! tile, edge or thread partition it falls in (edges use the same kernel on
+//! zero-padded panels), so results are bit-identical for any thread count.
+
+use super::kernel::micro;
+use super::pack::{pack_a, pack_b, MatRef};
+use crate::simd::{Kernel, Simd};
+
+/// Depth of a k block: B micro-panel `KC × 32` floats = 32 KiB fits in L1 (48 KiB).
+pub(crate) const KC: usize = 256;
+/// Rows per A block: `MC × KC` floats = 168 KiB, well inside the 1 MiB L2.
+pub(crate) const MC: usize = 168;
+/// Columns per B block: `KC × NC` floats = 2 MiB (L2 + shared L3).
+pub(crate) const NC: usize = 2048;
+/// Upper bounds on the tile sizes of any level (for buffer sizing).
+pub(crate) const MR_MAX: usize = 16;
+pub(crate) const NR_MAX: usize = 64;
+
+/// Register tile `(MR, NR)` used for a SIMD width of `lanes` floats.
+pub(crate) fn tile_dims(lanes: usize) -> (usize, usize) {
+    match lanes {
+        16 => (14, 32),
+        8 => (6, 16),
+        4 => (6, 16),
+        _ => (4, 4),
+    }
+}
+
+/// One GEMM sub-problem: `C[m×n] (+)= A[m×k] · B[k×n]`, C at a raw pointer
+/// (sub-problems of one call write disjoint parts of the same C).
+pub(crate) struct GemmArgs<'a> {
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub a: MatRef<'a>,
+    pub b: MatRef<'a>,
+    pub c: *mut f32,
+    pub c_rs: usize,
+    pub accumulate: bool,
+}
+
+/// Runs one sub-problem on the calling thread with the packing buffers given.
+pub(crate) struct GemmSerial<'a, 'b> {
+    pub g: GemmArgs<'a>,
+    pub abuf: &'b mut [f32],
+    pub bbuf: &'b mut [f32],
+}
+
+impl Kernel for GemmSerial<'_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<S: Simd>(self, s: S) {
+        // SAFETY: the caller (gemm.rs) validated that C covers m×n with row
+        // stride c_rs, and sized the buffers from MC/NC/KC and the MAX tiles.
+        unsafe {
+            match S::LANES {
+                16 => driver::<S, 14, 2>(s, &self.g, self.abuf, self.bbuf),
+                8 => driver::<S, 6, 2>(s, &self.g, self.abuf, self.bbuf),
+                4 => driver::<S, 6, 4>(s, &self.g, self.abuf, self.bbuf),
+                _ => driver::<S, 4, 4>(s, &self.g, self.abuf, self.bbuf),
+            }
+        }
+    }
+}
+
+/// Calls the micro-kernel for a tile of `rows <= MR` rows, picking the
+/// instantiation with exactly `rows` rows so short edges waste no FMAs.
+///
+/// # Safety
+/// As [`micro`], with `rows` rows of C writable.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn micro_rows<S: Simd, const MR: usize, const NV: usize>(
+    s: S,
+    rows: usize,
+    kc: usize,
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+    c_rs: usize,
+    overwrite: bool,
+) {
+    macro_rules! go {
+        ($($r:literal)*) => {
+            match rows {
+                $($r if $r <= MR => unsafe { micro::<S, $r, NV>(s, kc, a, MR, b, c, c_rs, overwrite) },)*
+                _ => unsafe { micro::<S, MR, NV>(s, kc, a, MR, b, c, c_rs, overwrite) },
+            }
+        };
+    }
+    go!(1 2 3 4 5 6 7 8 9 10 11 12 13)
+}
+
+/// # Safety
+/// `g.c` must be valid for writes of `C[i*c_rs + j]`, `i < m`, `j < n`;
+/// `abuf` must hold `(MC + MR_MAX) * KC` and `bbuf` `(NC + NR_MAX) * KC` floats.
+#[inline(always)]
+unsafe fn driver<S: Simd, const MR: usize, const NV: usize>(
+    s: S,
+    g: &GemmArgs<'_>,
+    abuf: &mut [f32],
+    bbuf: &mut [f32],
+) {
+    let nr = NV * S::LANES;
+    // Scratch tile for ragged right edges (MR*NR <= 16*64).
+    let mut tile = [0.0f32; MR_MAX * NR_MAX];
+    for jc in (0..g.n).step_by(NC) {
+        let nc = NC.min(g.n - jc);
+        for pc in (0..g.k).step_by(KC) {
+            let kc = KC.min(g.k - pc);
+            pack_b(g.b, pc, kc, jc, nc, nr, bbuf);
+            let overwrite = !g.accumulate && pc == 0;
+            for ic in (0..g.m).step_by(MC) {
+                let mc = MC.min(g.m - ic);
+                pack_a(g.a, ic, mc, pc, kc, MR, abuf);
+                for jr in (0..nc).step_by(nr) {
+                    let cols = nr.min(nc - jr);
+                    let bp = bbuf[(jr / nr) * kc * nr..].as_ptr();
+                    for ir in (0..mc).step_by(MR) {
+                        let rows = MR.min(mc - ir);
+                        let ap = abuf[(ir / MR) * kc * MR..].as_ptr();
+                        // SAFETY: rows/cols are inside C (contract), panels
+                        // hold kc*MR / kc*nr floats.
+                        unsafe {
+                            let cp = g.c.add((ic + ir) * g.c_rs + jc + jr);
+                            if cols == nr {
+                                micro_rows::<S, MR, NV>(s, rows, kc, ap, bp, cp, g.c_rs, overwrite);
+                            } else {
+                                micro::<S, MR, NV>(s, kc, ap, MR, bp, tile.as_mut_ptr(), nr, true);
+                                for i in 0..rows {
+                                    let crow = cp.add(i * g.c_rs);
+                                    for (j, &t) in tile[i * nr..i * nr + cols].iter().enumerate() {
+                                        let d = crow.add(j);
+                                        *d = if overwrite { t } else { *d + t };
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Compute kernels for ferrograd: GEMM, elementwise, broadcasting, reductions,
+//! softmax, random numbers, plus the thread pool and CPU dispatch they share.
+//!
+//! Kernels know nothing about tensors or autograd: they take slices, shapes,
+//! strides and scalar parameters, validate them up front and return
+//! [`KernelError`] instead of panicking. Fast paths are chosen at run time
+//! (AVX-512 / AVX2+FMA / NEON / scalar, see [`simd_level`]); the crate is
+//! never compiled for the build machine's CPU.
+
+mod binary;
+mod cpu;
+mod elementwise;
+mod error;
+mod gemm;
+mod layout;
+mod peak;
+mod pool;
+mod reduce;
+mod rng;
+mod simd;
+mod softmax;
+mod strided;
+mod sum;
+mod unary;
+
+#[cfg(test)]
+mod testutil;
+
+pub use binary::{binary_contiguous, BinaryOp};
+pub use cpu::{simd_level, SimdLevel};
+pub use error::KernelError;
+pub use gemm::{sgemm, sgemm_batched};
+pub use peak::measure_peak_gflops;
+pub use pool::{install, num_threads, parallel_for, set_num_threads};
+pub use reduce::{reduce, ReduceOp};
+pub use rng::{fill_normal, fill_uniform};
+pub use softmax::softmax;
+pub use strided::{binary_strided, copy_strided, where_strided, StridedArg};
+pub use unary::{unary, UnaryOp};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,260 @@
+//! The one process-wide thread pool used by every kernel.
+//!
+//! We deliberately do not use rayon's global pool: the global pool cannot be
+//! resized after first use, and an embedding application (Node.js) wants to
+//! change the thread count at run time. Instead a private pool lives behind an
+//! `RwLock<Arc<..>>`; `set_num_threads` swaps in a new pool, and callers that
+//! are still running on the old one keep their `Arc` until they finish, so
+//! replacing the pool is safe from any thread at any time.
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+
+use rayon::prelude::*;
+use rayon::ThreadPool;
+
+use crate::error::KernelError;
+
+/// Current pool. `None` until first use (lazy, so merely loading the library
+/// spawns no threads) or if building a pool failed (then work runs inline).
+static POOL: RwLock<Option<Arc<ThreadPool>>> = RwLock::new(None);
+/// Requested thread count; 0 means "not chosen yet, use the hardware default".
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// Number of threads kernels may use (default: `std::thread::available_parallelism()`).
+pub fn num_threads() -> usize {
+    match THREADS.load(Ordering::Relaxed) {
+        0 => default_threads(),
+        n => n,
+    }
+}
+
+fn build_pool(n: usize) -> Option<Arc<ThreadPool>> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .thread_name(|i| format!("ferrograd-{i}"))
+        .build()
+        .ok()
+        .map(Arc::new)
+}
+
+/// Sets the number of worker threads and rebuilds the pool.
+///
+/// Safe to call at any time from any thread: work already running on the old
+/// pool finishes there; new work goes to the new pool.
+pub fn set_num_threads(n: usize) -> Result<(), KernelError> {
+    if n == 0 {
+        return Err(KernelError::InvalidThreads(n));
+    }
+    let pool = build_pool(n);
+    let mut guard = POOL.write().unwrap_or_else(|e| e.into_inner());
+    THREADS.store(n, Ordering::Relaxed);
+    // Dropping the old Arc here only frees the pool once no caller holds it.
+    *guard = pool;
+    Ok(())
+}
+
+/// Returns the current pool, creating it on first use.
+fn pool() -> Option<Arc<ThreadPool>> {
+    {
+        let guard = POOL.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = guard.as_ref() {
+            return Some(Arc::clone(p));
+        }
+    }
+    let mut guard = POOL.write().unwrap_or_else(|e| e.into_inner());
+    if guard.is_none() {
+        *guard = build_pool(num_threads());
+    }
+    guard.as_ref().map(Arc::clone)
+}
+
+/// Runs `f` inside the kernel pool, so any rayon parallelism inside it uses
+/// that pool. If the caller already is a worker of the pool, `f` runs directly
+/// (no re-entry, no deadlock).
+pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    match pool() {
+        Some(p) if p.current_thread_index().is_some() => f(),
+        Some(p) => p.install(f),
+        None => f(),
+    }
+}
+
+/// Number of chunks `parallel_for` would use for `len` items.
+fn chunk_count(len: usize, min_chunk: usize) -> usize {
+    let min_chunk = min_chunk.max(1);
+    let threads = num_threads();
+    if threads <= 1 || len < 2 * min_chunk {
+        1
+    } else {
+        threads.min(len / min_chunk).max(1)
+    }
+}
+
+/// Chunk length for `chunks` roughly equal pieces, rounded up to a multiple
+/// of 64 so every chunk but the last starts on a cache-line/SIMD boundary.
+fn chunk_len(len: usize, chunks: usize) -> usize {
+    let per = len.div_ceil(chunks.max(1));
+    per.div_ceil(64).saturating_mul(64).max(1)
+}
+
+/// Splits `0..len` into about `num_threads()` ranges of at least `min_chunk`
+/// items and runs `f` on them in the pool.
+///
+/// Runs inline on the caller when `len < 2 * min_chunk` or only one thread is
+/// configured: for small tensors the fork/join cost (a few µs) exceeds the work.
+pub fn parallel_for(len: usize, min_chunk: usize, f: impl Fn(Range<usize>) + Sync + Send) {
+    if len == 0 {
+        return;
+    }
+    let chunks = chunk_count(len, min_chunk);
+    if chunks <= 1 {
+        f(0..len);
+        return;
+    }
+    let step = chunk_len(len, chunks);
+    install(|| {
+        (0..len.div_ceil(step))
+            .into_par_iter()
+            .for_each(|c| f(c * step..((c + 1) * step).min(len)));
+    });
+}
+
+/// Like [`parallel_for`] but hands each task a disjoint mutable chunk of
+/// `out` (and its start offset), so kernels can write results without `unsafe`.
+pub(crate) fn parallel_chunks_mut<T: Send>(
+    out: &mut [T],
+    min_chunk: usize,
+    f: impl Fn(usize, &mut [T]) + Sync + Send,
+) {
+    let len = out.len();
+    if len == 0 {
+        return;
+    }
+    let chunks = chunk_count(len, min_chunk);
+    if chunks <= 1 {
+        f(0, out);
+        return;
+    }
+    let step = chunk_len(len, chunks);
+    install(|| {
+        out.par_chunks_mut(step)
+            .enumerate()
+            .for_each(|(c, chunk)| f(c * step, chunk));
+    });
+}
+
+/// Like [`parallel_chunks_mut`] but splits `out` into whole rows of `row_len`
+/// items: tasks receive the first row index and a slice holding whole rows.
+/// `min_rows` plays the role of `min_chunk`.
+pub(crate) fn parallel_rows_mut<T: Send>(
+    out: &mut [T],
+    row_len: usize,
+    min_rows: usize,
+    f: impl Fn(usize, &mut [T]) + Sync + Send,
+) {
+    if row_len == 0 || out.is_empty() {
+        return;
+    }
+    let rows = out.len() / row_len;
+    let chunks = chunk_count(rows, min_rows);
+    if chunks <= 1 {
+        f(0, out);
+        return;
+    }
+    let step = rows.div_ceil(chunks);
+    install(|| {
+        out.par_chunks_mut(step * row_len)
+            .enumerate()
+            .for_each(|(c, chunk)| f(c * step, chunk));
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::THREAD_LOCK;
+
+    #[test]
+    fn set_threads_validates_and_applies() {
+        let _g = THREAD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        assert_eq!(set_num_threads(0), Err(KernelError::InvalidThreads(0)));
+        set_num_threads(3).unwrap();
+        assert_eq!(num_threads(), 3);
+        let n = install(rayon::current_num_threads);
+        assert_eq!(n, 3);
+        set_num_threads(2).unwrap();
+        assert_eq!(install(rayon::current_num_threads), 2);
+    }
+
+    #[test]
+    fn parallel_for_covers_range_exactly_once() {
+        let _g = THREAD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        set_num_threads(2).unwrap();
+        for &(len, min) in &[
+            (0usize, 1usize),
+            (1, 1),
+            (10, 100),
+            (1000, 10),
+            (100_003, 1000),
+        ] {
+            let hits: Vec<AtomicUsize> = (0..len).map(|_| AtomicUsize::new(0)).collect();
+            let calls = AtomicUsize::new(0);
+            parallel_for(len, min, |r| {
+                calls.fetch_add(1, Ordering::Relaxed);
+                assert!(r.len() >= min.min(len) || r.end == len);
+                for i in r {
+                    hits[i].fetch_add(1, Ordering::Relaxed);
+                }
+            });
+            assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
+            if len < 2 * min {
+                assert!(calls.load(Ordering::Relaxed) <= 1);
+            }
+        }
+    }
+
+    #[test]
+    fn install_nested_does_not_deadlock() {
+        let _g = THREAD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        set_num_threads(2).unwrap();
+        let v = install(|| install(|| 7));
+        assert_eq!(v, 7);
+        // parallel_for from inside a worker still works (rayon nests in-pool).
+        let sum = AtomicUsize::new(0);
+        install(|| {
+            parallel_for(100_000, 1000, |r| {
+                sum.fetch_add(r.len(), Ordering::Relaxed);
+            })
+        });
+        assert_eq!(sum.load(Ordering::Relaxed), 100_000);
+    }
+
+    #[test]
+    fn set_threads_concurrently_with_work() {
+        let _g = THREAD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let worker = std::thread::spawn(|| {
+            let mut total = 0usize;
+            for _ in 0..50 {
+                let s = AtomicUsize::new(0);
+                parallel_for(50_000, 1000, |r| {
+                    s.fetch_add(r.len(), Ordering::Relaxed);
+                });
+                total += s.load(Ordering::Relaxed);
+            }
+            total
+        });
+        for i in 0..20 {
+            set_num_threads(1 + i % 3).unwrap();
+        }
+        assert_eq!(worker.join().unwrap(), 50 * 50_000);
+        set_num_threads(2).unwrap();
+    }
+}

@@ -1,0 +1,35 @@
+/**
+ * ferrograd: a deep-learning engine for Node.js with a Rust core.
+ *
+ * Tensors live in native memory and every op runs in the Rust engine (SIMD kernels on one thread
+ * pool); reverse-mode autograd supports gradients of gradients. Import everything from here:
+ *
+ * ```ts
+ * import { tensor, randn, noGrad } from 'ferrograd';
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+import { nativeVersion } from './native';
+
+export { Tensor, tensor } from './tensor';
+export type { Axes, BackwardOptions, DType, NestedArray, ReduceOptions, TensorData, TensorLike, TensorOptions, VarianceOptions } from './tensor';
+export { arange, eye, full, linspace, ones, onesLike, rand, randn, zeros, zerosLike } from './creation';
+export type { RandomOptions } from './creation';
+export * from './ops';
+export { grad, isGradEnabled, noGrad } from './autograd';
+export type { GradOptions } from './autograd';
+export { getNumThreads, manualSeed, measurePeakGflops, setNumThreads, simdLevel } from './runtime';
+export {
+  AutogradError,
+  DTypeError,
+  DisposedError,
+  FerrogradError,
+  InternalError,
+  ShapeError,
+  ValueError,
+} from './errors';
+
+/** Version of the loaded native addon. */
+export const version: string = nativeVersion();
