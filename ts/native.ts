@@ -10,15 +10,4 @@
 
 import './internal/dispose';
 
-import { NativeBuffer } from '../index.js';
-
 export * from '../index.js';
-
-declare module '../index.js' {
-  interface NativeBuffer extends Disposable {}
-}
-
-// `using buf = ...` releases the native memory at the end of the scope.
-NativeBuffer.prototype[Symbol.dispose] = function (this: NativeBuffer): void {
-  this.dispose();
-};

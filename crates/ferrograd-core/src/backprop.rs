@@ -52,18 +52,27 @@ fn topological_order(root: &Tensor) -> Vec<Tensor> {
 
 /// Runs the backward walk from `root` and returns the gradient of every tracked node it reached
 /// that is a leaf or listed in `keep`.
-fn run(root: &Tensor, seed: Tensor, create_graph: bool, keep: &HashSet<TensorId>) -> Result<HashMap<TensorId, (Tensor, Tensor)>> {
+fn run(
+    root: &Tensor,
+    seed: Tensor,
+    create_graph: bool,
+    keep: &HashSet<TensorId>,
+) -> Result<HashMap<TensorId, (Tensor, Tensor)>> {
     let order = topological_order(root);
     let _mode = NoGradGuard::set(create_graph);
     let mut pending: HashMap<TensorId, Tensor> = HashMap::new();
     pending.insert(root.id(), seed);
     let mut done = HashMap::new();
     for node in order.iter().rev() {
-        let Some(grad) = pending.remove(&node.id()) else { continue };
+        let Some(grad) = pending.remove(&node.id()) else {
+            continue;
+        };
         if let Some(op) = node.op() {
             let input_grads = op_backward(op, node, &grad, create_graph)?;
             for (input, input_grad) in op.inputs().into_iter().zip(input_grads) {
-                let Some(input_grad) = input_grad else { continue };
+                let Some(input_grad) = input_grad else {
+                    continue;
+                };
                 if !input.requires_grad() {
                     continue;
                 }
@@ -85,7 +94,8 @@ fn seed_for(root: &Tensor, gradient: Option<Tensor>, op: &'static str) -> Result
     if !root.requires_grad() {
         return Err(Error::Autograd {
             op,
-            msg: "the tensor does not require grad; create the inputs with requiresGrad: true".into(),
+            msg: "the tensor does not require grad; create the inputs with requiresGrad: true"
+                .into(),
         });
     }
     match gradient {
@@ -122,7 +132,11 @@ impl Tensor {
             if !leaf.is_leaf() {
                 continue;
             }
-            let grad = if options.create_graph { grad } else { grad.detach() };
+            let grad = if options.create_graph {
+                grad
+            } else {
+                grad.detach()
+            };
             let accumulated = match leaf.grad() {
                 Some(previous) => {
                     let _mode = NoGradGuard::set(options.create_graph);
@@ -137,17 +151,28 @@ impl Tensor {
 
     /// Gradients of `self` with respect to `inputs` (leaves or intermediates), returned instead of
     /// accumulated, like `torch.autograd.grad`. `None` where an input does not influence `self`.
-    pub fn grad_wrt(&self, inputs: &[Tensor], options: BackwardOptions) -> Result<Vec<Option<Tensor>>> {
+    pub fn grad_wrt(
+        &self,
+        inputs: &[Tensor],
+        options: BackwardOptions,
+    ) -> Result<Vec<Option<Tensor>>> {
         let seed = seed_for(self, options.gradient, "grad")?;
         let keep: HashSet<TensorId> = inputs.iter().map(|t| t.id()).collect();
         let grads = run(self, seed, options.create_graph, &keep)?;
-        Ok(inputs.iter().map(|t| grads.get(&t.id()).map(|(_, g)| g.clone())).collect())
+        Ok(inputs
+            .iter()
+            .map(|t| grads.get(&t.id()).map(|(_, g)| g.clone()))
+            .collect())
     }
 }
 
 /// The forward result a rule reuses: the saved value for first-order passes; recomputed from the
 /// inputs under `create_graph`, so that the result stays a differentiable function of them.
-fn forward_value(saved: &Tensor, create_graph: bool, recompute: impl FnOnce() -> Result<Tensor>) -> Result<Tensor> {
+fn forward_value(
+    saved: &Tensor,
+    create_graph: bool,
+    recompute: impl FnOnce() -> Result<Tensor>,
+) -> Result<Tensor> {
     if create_graph {
         recompute()
     } else {
@@ -163,8 +188,16 @@ fn op_backward(op: &Op, node: &Tensor, g: &Tensor, cg: bool) -> Result<Vec<Optio
     Ok(match op {
         Op::Binary { op, lhs, rhs, out } => {
             let (ga, gb) = binary_rule(*op, lhs, rhs, out, g, cg)?;
-            let ga = if wanted(lhs) { Some(ga.sum_to_shape(lhs.dims())?) } else { None };
-            let gb = if wanted(rhs) { Some(gb.sum_to_shape(rhs.dims())?) } else { None };
+            let ga = if wanted(lhs) {
+                Some(ga.sum_to_shape(lhs.dims())?)
+            } else {
+                None
+            };
+            let gb = if wanted(rhs) {
+                Some(gb.sum_to_shape(rhs.dims())?)
+            } else {
+                None
+            };
             vec![ga, gb]
         }
         Op::Unary { op, x, out } => vec![Some(unary_rule(*op, x, out, g, cg)?)],
@@ -178,7 +211,8 @@ fn op_backward(op: &Op, node: &Tensor, g: &Tensor, cg: bool) -> Result<Vec<Optio
                     mask.mul(&g.div(&count)?)?
                 }
                 ReduceKind::LogSumExp => {
-                    let out = forward_value(out, cg, || x.reduce_keepdim(ReduceKind::LogSumExp, axes))?;
+                    let out =
+                        forward_value(out, cg, || x.reduce_keepdim(ReduceKind::LogSumExp, axes))?;
                     g.mul(&x.sub(&out)?.exp()?)?
                 }
             };
@@ -186,7 +220,13 @@ fn op_backward(op: &Op, node: &Tensor, g: &Tensor, cg: bool) -> Result<Vec<Optio
         }
         Op::Softmax { x, axis, log, out } => {
             let ax = *axis as isize;
-            let y = forward_value(out, cg, || if *log { x.log_softmax(ax) } else { x.softmax(ax) })?;
+            let y = forward_value(out, cg, || {
+                if *log {
+                    x.log_softmax(ax)
+                } else {
+                    x.softmax(ax)
+                }
+            })?;
             let gx = if *log {
                 g.sub(&y.exp()?.mul(&g.sum(Some(&[ax]), true)?)?)?
             } else {
@@ -196,7 +236,10 @@ fn op_backward(op: &Op, node: &Tensor, g: &Tensor, cg: bool) -> Result<Vec<Optio
         }
         Op::Matmul { lhs, rhs } => {
             let ga = if wanted(lhs) {
-                Some(g.matmul(&rhs.transpose(-1, -2)?)?.sum_to_shape(lhs.dims())?)
+                Some(
+                    g.matmul(&rhs.transpose(-1, -2)?)?
+                        .sum_to_shape(lhs.dims())?,
+                )
             } else {
                 None
             };
@@ -234,7 +277,11 @@ fn op_backward(op: &Op, node: &Tensor, g: &Tensor, cg: bool) -> Result<Vec<Optio
             let mut grads = Vec::with_capacity(inputs.len());
             for input in inputs {
                 let len = input.dims()[*axis];
-                grads.push(if wanted(input) { Some(g.narrow(*axis as isize, start, len)?) } else { None });
+                grads.push(if wanted(input) {
+                    Some(g.narrow(*axis as isize, start, len)?)
+                } else {
+                    None
+                });
                 start += len;
             }
             grads
@@ -243,29 +290,62 @@ fn op_backward(op: &Op, node: &Tensor, g: &Tensor, cg: bool) -> Result<Vec<Optio
             let gx = Tensor::zeros(x.dims()).index_add(*axis as isize, index, g)?;
             vec![Some(gx), None]
         }
-        Op::IndexAdd { base, axis, index, src } => {
-            let gs = if wanted(src) { Some(g.index_select(*axis as isize, index)?) } else { None };
+        Op::IndexAdd {
+            base,
+            axis,
+            index,
+            src,
+        } => {
+            let gs = if wanted(src) {
+                Some(g.index_select(*axis as isize, index)?)
+            } else {
+                None
+            };
             vec![if wanted(base) { Some(g.clone()) } else { None }, None, gs]
         }
         Op::Gather { x, axis, index } => {
             let gx = Tensor::zeros(x.dims()).scatter_add(*axis as isize, index, g)?;
             vec![Some(gx), None]
         }
-        Op::ScatterAdd { base, axis, index, src } => {
-            let gs = if wanted(src) { Some(g.gather(*axis as isize, index)?) } else { None };
+        Op::ScatterAdd {
+            base,
+            axis,
+            index,
+            src,
+        } => {
+            let gs = if wanted(src) {
+                Some(g.gather(*axis as isize, index)?)
+            } else {
+                None
+            };
             vec![if wanted(base) { Some(g.clone()) } else { None }, None, gs]
         }
         Op::Where { cond, a, b } => {
             let zero = Tensor::scalar(0.0);
-            let ga = if wanted(a) { Some(Tensor::where_cond(cond, g, &zero)?.sum_to_shape(a.dims())?) } else { None };
-            let gb = if wanted(b) { Some(Tensor::where_cond(cond, &zero, g)?.sum_to_shape(b.dims())?) } else { None };
+            let ga = if wanted(a) {
+                Some(Tensor::where_cond(cond, g, &zero)?.sum_to_shape(a.dims())?)
+            } else {
+                None
+            };
+            let gb = if wanted(b) {
+                Some(Tensor::where_cond(cond, &zero, g)?.sum_to_shape(b.dims())?)
+            } else {
+                None
+            };
             vec![None, ga, gb]
         }
     })
 }
 
 /// Gradients of a broadcasting binary op before reduction to the input shapes.
-fn binary_rule(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tensor, g: &Tensor, cg: bool) -> Result<(Tensor, Tensor)> {
+fn binary_rule(
+    op: BinaryOp,
+    a: &Tensor,
+    b: &Tensor,
+    out: &Tensor,
+    g: &Tensor,
+    cg: bool,
+) -> Result<(Tensor, Tensor)> {
     Ok(match op {
         BinaryOp::Add => (g.clone(), g.clone()),
         BinaryOp::Sub => (g.clone(), g.neg()?),
@@ -287,10 +367,16 @@ fn binary_rule(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tensor, g: &Tensor, c
                 (a_d.lt(&b_d)?, a_d.gt(&b_d)?)
             };
             let half_ties = a_d.eq(&b_d)?.mul_scalar(0.5)?;
-            (g.mul(&wins_a.add(&half_ties)?)?, g.mul(&wins_b.add(&half_ties)?)?)
+            (
+                g.mul(&wins_a.add(&half_ties)?)?,
+                g.mul(&wins_b.add(&half_ties)?)?,
+            )
         }
         _ => {
-            return Err(Error::Autograd { op: "backward", msg: format!("{op:?} is not differentiable") });
+            return Err(Error::Autograd {
+                op: "backward",
+                msg: format!("{op:?} is not differentiable"),
+            });
         }
     })
 }
@@ -303,7 +389,9 @@ fn unary_rule(op: UnaryOp, x: &Tensor, out: &Tensor, g: &Tensor, cg: bool) -> Re
         UnaryOp::Log => g.div(x)?,
         UnaryOp::Sqrt => g.div(&y()?.mul_scalar(2.0)?)?,
         UnaryOp::Abs => g.mul(&x.detach().sign()?)?,
-        UnaryOp::Sign | UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round | UnaryOp::Step => g.mul_scalar(0.0)?,
+        UnaryOp::Sign | UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round | UnaryOp::Step => {
+            g.mul_scalar(0.0)?
+        }
         UnaryOp::Recip => g.mul(&y()?.square()?)?.neg()?,
         UnaryOp::Square => g.mul(&x.mul_scalar(2.0)?)?,
         UnaryOp::Sigmoid => {
@@ -316,7 +404,12 @@ fn unary_rule(op: UnaryOp, x: &Tensor, out: &Tensor, g: &Tensor, cg: bool) -> Re
         UnaryOp::Softplus => g.mul(&x.sigmoid()?)?,
         UnaryOp::Sin => g.mul(&x.cos()?)?,
         UnaryOp::Cos => g.mul(&x.sin()?)?.neg()?,
-        UnaryOp::LeakyRelu(alpha) => g.mul(&x.detach().step()?.mul_scalar(1.0 - alpha)?.add_scalar(alpha)?)?,
+        UnaryOp::LeakyRelu(alpha) => g.mul(
+            &x.detach()
+                .step()?
+                .mul_scalar(1.0 - alpha)?
+                .add_scalar(alpha)?,
+        )?,
         UnaryOp::Elu(alpha) => {
             // x > 0: 1; otherwise d/dx alpha*(e^x - 1) = y + alpha.
             let positive = x.detach().step()?;
@@ -328,7 +421,9 @@ fn unary_rule(op: UnaryOp, x: &Tensor, out: &Tensor, g: &Tensor, cg: bool) -> Re
         UnaryOp::Clamp(lo, hi) => {
             // As torch: the gradient passes where lo <= x <= hi (inclusive bounds).
             let xd = x.detach();
-            let inside = xd.ge(&Tensor::scalar(lo))?.mul(&xd.le(&Tensor::scalar(hi))?)?;
+            let inside = xd
+                .ge(&Tensor::scalar(lo))?
+                .mul(&xd.le(&Tensor::scalar(hi))?)?;
             g.mul(&inside)?
         }
         UnaryOp::AddScalar(_) => g.clone(),

@@ -18,9 +18,17 @@ fn choose_style(values: &[f32]) -> Style {
     let finite: Vec<f32> = values.iter().copied().filter(|v| v.is_finite()).collect();
     if finite.iter().all(|v| v.fract() == 0.0) {
         let max = finite.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        return if max < 1e8 { Style::Integer } else { Style::Scientific };
+        return if max < 1e8 {
+            Style::Integer
+        } else {
+            Style::Scientific
+        };
     }
-    let nonzero: Vec<f32> = finite.iter().map(|v| v.abs()).filter(|&v| v > 0.0).collect();
+    let nonzero: Vec<f32> = finite
+        .iter()
+        .map(|v| v.abs())
+        .filter(|&v| v > 0.0)
+        .collect();
     let max = nonzero.iter().fold(0.0f32, |m, &v| m.max(v));
     let min = nonzero.iter().fold(f32::INFINITY, |m, &v| m.min(v));
     if max >= 1e8 || (min < 1e-4 && !nonzero.is_empty()) || (max / min > 1000.0) {
@@ -45,7 +53,10 @@ fn format_value(v: f32, style: &Style) -> String {
             // Rust prints `1.2345e-5`; PyTorch pads the exponent to two digits with a sign.
             match s.split_once('e') {
                 Some((mantissa, exp)) => {
-                    let (sign, digits) = exp.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("+", exp));
+                    let (sign, digits) = exp
+                        .strip_prefix('-')
+                        .map(|d| ("-", d))
+                        .unwrap_or(("+", exp));
                     format!("{mantissa}e{sign}{digits:0>2}")
                 }
                 None => s,
@@ -77,7 +88,11 @@ impl Printer<'_> {
 
     fn write(&self, out: &mut String, dim: usize, offset: usize, indent: usize) {
         if dim == self.shape.len() {
-            out.push_str(&format!("{:>w$}", format_value(self.data[offset], &self.style), w = self.width));
+            out.push_str(&format!(
+                "{:>w$}",
+                format_value(self.data[offset], &self.style),
+                w = self.width
+            ));
             return;
         }
         out.push('[');
@@ -107,8 +122,19 @@ impl fmt::Display for Tensor {
         let shape = self.dims();
         let summarize = data.len() > SUMMARIZE_ABOVE;
         let style = choose_style(&data);
-        let width = data.iter().map(|&v| format_value(v, &style).len()).max().unwrap_or(0);
-        let printer = Printer { data: &data, shape, strides: crate::shape::contiguous_strides(shape), summarize, style, width };
+        let width = data
+            .iter()
+            .map(|&v| format_value(v, &style).len())
+            .max()
+            .unwrap_or(0);
+        let printer = Printer {
+            data: &data,
+            shape,
+            strides: crate::shape::contiguous_strides(shape),
+            summarize,
+            style,
+            width,
+        };
         let mut body = String::new();
         if data.is_empty() {
             body.push_str("[]");
@@ -133,7 +159,10 @@ mod tests {
     #[test]
     fn prints_like_pytorch() {
         let t = Tensor::from_vec(vec![1.0, 2.5, -3.0, 4.0], &[2, 2]).unwrap();
-        assert_eq!(t.to_string(), "tensor([[ 1.0000,  2.5000],\n        [-3.0000,  4.0000]])");
+        assert_eq!(
+            t.to_string(),
+            "tensor([[ 1.0000,  2.5000],\n        [-3.0000,  4.0000]])"
+        );
         let i = Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]).unwrap();
         assert_eq!(i.to_string(), "tensor([1., 2., 3.])");
         assert_eq!(Tensor::scalar(0.5).to_string(), "tensor(0.5000)");

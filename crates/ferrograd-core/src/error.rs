@@ -6,7 +6,12 @@ use ferrograd_kernels::KernelError;
 pub enum Error {
     /// Two shapes that had to broadcast (or match) do not.
     #[error("{op}: shapes {lhs:?} and {rhs:?} are not compatible ({reason})")]
-    ShapeMismatch { op: &'static str, lhs: Vec<usize>, rhs: Vec<usize>, reason: String },
+    ShapeMismatch {
+        op: &'static str,
+        lhs: Vec<usize>,
+        rhs: Vec<usize>,
+        reason: String,
+    },
 
     /// A shape, axis or size argument is invalid for this tensor.
     #[error("{op}: {msg}")]
@@ -14,7 +19,11 @@ pub enum Error {
 
     /// The op does not support this dtype.
     #[error("{op}: dtype {got} is not supported (expected {expected})")]
-    DType { op: &'static str, expected: &'static str, got: &'static str },
+    DType {
+        op: &'static str,
+        expected: &'static str,
+        got: &'static str,
+    },
 
     /// A non-shape argument is out of range (negative count, index out of bounds, NaN bound, ...).
     #[error("{op}: {msg}")]
@@ -42,15 +51,31 @@ impl Error {
     }
 
     pub(crate) fn shape(op: &'static str, msg: impl Into<String>) -> Self {
-        Error::Shape { op, msg: msg.into() }
+        Error::Shape {
+            op,
+            msg: msg.into(),
+        }
     }
 
     pub(crate) fn invalid(op: &'static str, msg: impl Into<String>) -> Self {
-        Error::InvalidArgument { op, msg: msg.into() }
+        Error::InvalidArgument {
+            op,
+            msg: msg.into(),
+        }
     }
 
-    pub(crate) fn mismatch(op: &'static str, lhs: &[usize], rhs: &[usize], reason: impl Into<String>) -> Self {
-        Error::ShapeMismatch { op, lhs: lhs.to_vec(), rhs: rhs.to_vec(), reason: reason.into() }
+    pub(crate) fn mismatch(
+        op: &'static str,
+        lhs: &[usize],
+        rhs: &[usize],
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::ShapeMismatch {
+            op,
+            lhs: lhs.to_vec(),
+            rhs: rhs.to_vec(),
+            reason: reason.into(),
+        }
     }
 }
 

@@ -34,7 +34,9 @@ pub fn check_gradients(
         })
         .collect::<Result<_>>()?;
     let out = f(&leaves)?;
-    let weights: Vec<f32> = (0..out.numel()).map(|i| 0.5 + ((i * 7919 % 13) as f32) / 13.0).collect();
+    let weights: Vec<f32> = (0..out.numel())
+        .map(|i| 0.5 + ((i * 7919 % 13) as f32) / 13.0)
+        .collect();
     let w = Tensor::from_vec(weights, out.dims())?;
     let loss = |xs: &[Tensor]| -> Result<f64> {
         let y = f(xs)?;
@@ -43,9 +45,17 @@ pub fn check_gradients(
     };
     out.mul(&w)?.sum(None, false)?.backward()?;
 
-    let mut report = GradCheckReport { max_abs_error: 0.0, worst: (0, 0), analytic: 0.0, numeric: 0.0 };
+    let mut report = GradCheckReport {
+        max_abs_error: 0.0,
+        worst: (0, 0),
+        analytic: 0.0,
+        numeric: 0.0,
+    };
     for (i, leaf) in leaves.iter().enumerate() {
-        let analytic = leaf.grad().map(|g| g.to_vec()).unwrap_or_else(|| vec![0.0; leaf.numel()]);
+        let analytic = leaf
+            .grad()
+            .map(|g| g.to_vec())
+            .unwrap_or_else(|| vec![0.0; leaf.numel()]);
         let base = leaf.to_vec();
         for j in 0..base.len() {
             let probe = |delta: f32| -> Result<f64> {
@@ -58,12 +68,20 @@ pub fn check_gradients(
             let numeric = ((probe(eps)? - probe(-eps)?) / (2.0 * eps as f64)) as f32;
             let err = (analytic[j] - numeric).abs();
             if err > report.max_abs_error {
-                report = GradCheckReport { max_abs_error: err, worst: (i, j), analytic: analytic[j], numeric };
+                report = GradCheckReport {
+                    max_abs_error: err,
+                    worst: (i, j),
+                    analytic: analytic[j],
+                    numeric,
+                };
             }
             if err > atol + rtol * numeric.abs() {
                 return Err(Error::Autograd {
                     op: "gradCheck",
-                    msg: format!("input {i} element {j}: analytic {} vs numeric {numeric}", analytic[j]),
+                    msg: format!(
+                        "input {i} element {j}: analytic {} vs numeric {numeric}",
+                        analytic[j]
+                    ),
                 });
             }
         }

@@ -15,11 +15,19 @@ impl Layout {
     /// A row-major layout starting at offset 0.
     pub fn contiguous(shape: Vec<usize>) -> Self {
         let strides = contiguous_strides(&shape);
-        Layout { shape, strides, offset: 0 }
+        Layout {
+            shape,
+            strides,
+            offset: 0,
+        }
     }
 
     pub(crate) fn new(shape: Vec<usize>, strides: Vec<usize>, offset: usize) -> Self {
-        Layout { shape, strides, offset }
+        Layout {
+            shape,
+            strides,
+            offset,
+        }
     }
 
     /// The dimensions.
@@ -61,7 +69,11 @@ impl Layout {
         let lead = target.len() - self.shape.len();
         let mut out = vec![0; target.len()];
         for (i, (&d, &s)) in self.shape.iter().zip(&self.strides).enumerate() {
-            out[lead + i] = if d == 1 && target[lead + i] != 1 { 0 } else { s };
+            out[lead + i] = if d == 1 && target[lead + i] != 1 {
+                0
+            } else {
+                s
+            };
         }
         out
     }
@@ -71,6 +83,13 @@ impl Layout {
         if self.numel() == 0 {
             return 0;
         }
-        self.offset + self.shape.iter().zip(&self.strides).map(|(&d, &s)| (d - 1) * s).sum::<usize>() + 1
+        self.offset
+            + self
+                .shape
+                .iter()
+                .zip(&self.strides)
+                .map(|(&d, &s)| (d - 1) * s)
+                .sum::<usize>()
+            + 1
     }
 }

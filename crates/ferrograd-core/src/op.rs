@@ -9,24 +9,87 @@ use crate::tensor::Tensor;
 
 /// A recorded primitive. `out` fields hold the untracked forward result for rules that reuse it.
 pub(crate) enum Op {
-    Binary { op: BinaryOp, lhs: Tensor, rhs: Tensor, out: Tensor },
-    Unary { op: UnaryOp, x: Tensor, out: Tensor },
+    Binary {
+        op: BinaryOp,
+        lhs: Tensor,
+        rhs: Tensor,
+        out: Tensor,
+    },
+    Unary {
+        op: UnaryOp,
+        x: Tensor,
+        out: Tensor,
+    },
     /// Reduction over `axes`, producing the keepdim-shaped `out`.
-    Reduce { kind: ReduceKind, x: Tensor, axes: Vec<usize>, out: Tensor },
-    Softmax { x: Tensor, axis: usize, log: bool, out: Tensor },
-    Matmul { lhs: Tensor, rhs: Tensor },
-    Reshape { x: Tensor },
-    Permute { x: Tensor, perm: Vec<usize> },
-    Narrow { x: Tensor, axis: usize, start: usize },
-    Expand { x: Tensor },
-    Copy { x: Tensor },
-    Pad { x: Tensor, pads: Vec<(usize, usize)> },
-    Concat { inputs: Vec<Tensor>, axis: usize },
-    IndexSelect { x: Tensor, axis: usize, index: Tensor },
-    IndexAdd { base: Tensor, axis: usize, index: Tensor, src: Tensor },
-    Gather { x: Tensor, axis: usize, index: Tensor },
-    ScatterAdd { base: Tensor, axis: usize, index: Tensor, src: Tensor },
-    Where { cond: Tensor, a: Tensor, b: Tensor },
+    Reduce {
+        kind: ReduceKind,
+        x: Tensor,
+        axes: Vec<usize>,
+        out: Tensor,
+    },
+    Softmax {
+        x: Tensor,
+        axis: usize,
+        log: bool,
+        out: Tensor,
+    },
+    Matmul {
+        lhs: Tensor,
+        rhs: Tensor,
+    },
+    Reshape {
+        x: Tensor,
+    },
+    Permute {
+        x: Tensor,
+        perm: Vec<usize>,
+    },
+    Narrow {
+        x: Tensor,
+        axis: usize,
+        start: usize,
+    },
+    Expand {
+        x: Tensor,
+    },
+    Copy {
+        x: Tensor,
+    },
+    Pad {
+        x: Tensor,
+        pads: Vec<(usize, usize)>,
+    },
+    Concat {
+        inputs: Vec<Tensor>,
+        axis: usize,
+    },
+    IndexSelect {
+        x: Tensor,
+        axis: usize,
+        index: Tensor,
+    },
+    IndexAdd {
+        base: Tensor,
+        axis: usize,
+        index: Tensor,
+        src: Tensor,
+    },
+    Gather {
+        x: Tensor,
+        axis: usize,
+        index: Tensor,
+    },
+    ScatterAdd {
+        base: Tensor,
+        axis: usize,
+        index: Tensor,
+        src: Tensor,
+    },
+    Where {
+        cond: Tensor,
+        a: Tensor,
+        b: Tensor,
+    },
 }
 
 impl Op {
@@ -45,7 +108,12 @@ impl Op {
             | Op::Pad { x, .. } => vec![x],
             Op::Concat { inputs, .. } => inputs.iter().collect(),
             Op::IndexSelect { x, index, .. } | Op::Gather { x, index, .. } => vec![x, index],
-            Op::IndexAdd { base, index, src, .. } | Op::ScatterAdd { base, index, src, .. } => {
+            Op::IndexAdd {
+                base, index, src, ..
+            }
+            | Op::ScatterAdd {
+                base, index, src, ..
+            } => {
                 vec![base, index, src]
             }
             Op::Where { cond, a, b } => vec![cond, a, b],
@@ -59,7 +127,9 @@ impl Op {
         match self {
             Op::Binary { lhs, rhs, out, .. } => vec![lhs, rhs, out],
             Op::Matmul { lhs, rhs } => vec![lhs, rhs],
-            Op::Unary { x, out, .. } | Op::Reduce { x, out, .. } | Op::Softmax { x, out, .. } => vec![x, out],
+            Op::Unary { x, out, .. } | Op::Reduce { x, out, .. } | Op::Softmax { x, out, .. } => {
+                vec![x, out]
+            }
             Op::Reshape { x }
             | Op::Permute { x, .. }
             | Op::Narrow { x, .. }
@@ -68,7 +138,12 @@ impl Op {
             | Op::Pad { x, .. } => vec![x],
             Op::Concat { inputs, .. } => inputs,
             Op::IndexSelect { x, index, .. } | Op::Gather { x, index, .. } => vec![x, index],
-            Op::IndexAdd { base, index, src, .. } | Op::ScatterAdd { base, index, src, .. } => vec![base, index, src],
+            Op::IndexAdd {
+                base, index, src, ..
+            }
+            | Op::ScatterAdd {
+                base, index, src, ..
+            } => vec![base, index, src],
             Op::Where { cond, a, b } => vec![cond, a, b],
         }
     }

@@ -23,7 +23,10 @@ pub fn normalize_axis(op: &'static str, axis: isize, rank: usize) -> Result<usiz
     let r = rank as isize;
     let resolved = if axis < 0 { axis + r } else { axis };
     if resolved < 0 || resolved >= r.max(0) {
-        return Err(Error::shape(op, format!("axis {axis} is out of range for a tensor of rank {rank}")));
+        return Err(Error::shape(
+            op,
+            format!("axis {axis} is out of range for a tensor of rank {rank}"),
+        ));
     }
     Ok(resolved as usize)
 }
@@ -34,7 +37,10 @@ pub fn normalize_axes(op: &'static str, axes: &[isize], rank: usize) -> Result<V
     for &a in axes {
         let d = normalize_axis(op, a, rank)?;
         if out.contains(&d) {
-            return Err(Error::shape(op, format!("axis {a} appears more than once in {axes:?}")));
+            return Err(Error::shape(
+                op,
+                format!("axis {a} appears more than once in {axes:?}"),
+            ));
         }
         out.push(d);
     }
@@ -47,8 +53,16 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Ve
     let rank = a.len().max(b.len());
     let mut out = vec![0; rank];
     for i in 0..rank {
-        let da = if i < rank - a.len() { 1 } else { a[i - (rank - a.len())] };
-        let db = if i < rank - b.len() { 1 } else { b[i - (rank - b.len())] };
+        let da = if i < rank - a.len() {
+            1
+        } else {
+            a[i - (rank - a.len())]
+        };
+        let db = if i < rank - b.len() {
+            1
+        } else {
+            b[i - (rank - b.len())]
+        };
         out[i] = match (da, db) {
             (x, y) if x == y => x,
             (1, y) => y,
@@ -73,10 +87,16 @@ pub fn resolve_shape(op: &'static str, spec: &[isize], total: usize) -> Result<V
     for (i, &d) in spec.iter().enumerate() {
         if d == -1 {
             if infer.replace(i).is_some() {
-                return Err(Error::shape(op, format!("only one dimension can be -1, got {spec:?}")));
+                return Err(Error::shape(
+                    op,
+                    format!("only one dimension can be -1, got {spec:?}"),
+                ));
             }
         } else if d < 0 {
-            return Err(Error::shape(op, format!("invalid dimension {d} in {spec:?}")));
+            return Err(Error::shape(
+                op,
+                format!("invalid dimension {d} in {spec:?}"),
+            ));
         } else {
             known *= d as usize;
         }
@@ -84,7 +104,10 @@ pub fn resolve_shape(op: &'static str, spec: &[isize], total: usize) -> Result<V
     let mut out: Vec<usize> = spec.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(i) = infer {
         if known == 0 || total % known != 0 {
-            return Err(Error::shape(op, format!("cannot infer -1 in {spec:?} for {total} elements")));
+            return Err(Error::shape(
+                op,
+                format!("cannot infer -1 in {spec:?} for {total} elements"),
+            ));
         }
         out[i] = total / known;
     } else if known != total {
@@ -102,10 +125,16 @@ mod tests {
 
     #[test]
     fn broadcasting_follows_numpy_rules() {
-        assert_eq!(broadcast_shapes("t", &[2, 1, 4], &[3, 1]).unwrap(), vec![2, 3, 4]);
+        assert_eq!(
+            broadcast_shapes("t", &[2, 1, 4], &[3, 1]).unwrap(),
+            vec![2, 3, 4]
+        );
         assert_eq!(broadcast_shapes("t", &[], &[5]).unwrap(), vec![5]);
         let err = broadcast_shapes("add", &[2, 3], &[4]).unwrap_err();
-        assert!(err.to_string().contains("add: shapes [2, 3] and [4]"), "{err}");
+        assert!(
+            err.to_string().contains("add: shapes [2, 3] and [4]"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -14,7 +14,10 @@ pub struct Storage {
 
 impl Storage {
     pub fn from_vec(data: Vec<f32>) -> Self {
-        Storage { data: RwLock::new(data), dtype: DType::F32 }
+        Storage {
+            data: RwLock::new(data),
+            dtype: DType::F32,
+        }
     }
 
     pub fn dtype(&self) -> DType {

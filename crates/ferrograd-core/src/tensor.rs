@@ -72,7 +72,11 @@ impl Tensor {
         if numel(shape) != data.len() {
             return Err(Error::shape(
                 "tensor",
-                format!("shape {shape:?} needs {} elements but {} were given", numel(shape), data.len()),
+                format!(
+                    "shape {shape:?} needs {} elements but {} were given",
+                    numel(shape),
+                    data.len()
+                ),
             ));
         }
         Ok(Self::from_contiguous(data, shape.to_vec()))
@@ -80,7 +84,11 @@ impl Tensor {
 
     /// Wraps freshly computed contiguous data; the length is correct by construction.
     pub(crate) fn from_contiguous(data: Vec<f32>, shape: Vec<usize>) -> Tensor {
-        Tensor::from_parts(Arc::new(Storage::from_vec(data)), Layout::contiguous(shape), None)
+        Tensor::from_parts(
+            Arc::new(Storage::from_vec(data)),
+            Layout::contiguous(shape),
+            None,
+        )
     }
 
     /// A 0-d tensor holding one value.
@@ -102,7 +110,11 @@ impl Tensor {
 
     /// A view sharing this tensor's storage with a new layout (reshape, permute, narrow, expand).
     pub(crate) fn view(&self, layout: Layout, op: impl FnOnce() -> Op) -> Tensor {
-        let op = if is_grad_enabled() && self.requires_grad() { Some(op()) } else { None };
+        let op = if is_grad_enabled() && self.requires_grad() {
+            Some(op())
+        } else {
+            None
+        };
         Tensor::from_parts(self.0.storage.clone(), layout, op)
     }
 
@@ -159,7 +171,8 @@ impl Tensor {
         if !self.is_leaf() {
             return Err(Error::Autograd {
                 op: "requiresGrad",
-                msg: "only leaf tensors can change requires_grad; use detach() to get a leaf".into(),
+                msg: "only leaf tensors can change requires_grad; use detach() to get a leaf"
+                    .into(),
             });
         }
         self.0.requires_grad.store(requires, Ordering::Relaxed);
@@ -199,7 +212,13 @@ impl Tensor {
     /// The single value of a one-element tensor.
     pub fn item(&self) -> Result<f32> {
         if self.numel() != 1 {
-            return Err(Error::shape("item", format!("needs exactly one element, tensor has shape {:?}", self.dims())));
+            return Err(Error::shape(
+                "item",
+                format!(
+                    "needs exactly one element, tensor has shape {:?}",
+                    self.dims()
+                ),
+            ));
         }
         Ok(self.with_contiguous(|s| s[0]))
     }
@@ -215,7 +234,13 @@ impl Tensor {
         }
         let mut out = vec![0.0; layout.numel()];
         // Layouts are built by this crate and always lie inside the storage.
-        let copied = ferrograd_kernels::copy_strided(layout.shape(), &data, layout.offset(), layout.strides(), &mut out);
+        let copied = ferrograd_kernels::copy_strided(
+            layout.shape(),
+            &data,
+            layout.offset(),
+            layout.strides(),
+            &mut out,
+        );
         debug_assert!(copied.is_ok());
         drop(data);
         f(&out)
@@ -232,11 +257,18 @@ impl Tensor {
         if data.len() != self.numel() {
             return Err(Error::shape(
                 "assign",
-                format!("tensor of shape {:?} cannot take {} elements", self.dims(), data.len()),
+                format!(
+                    "tensor of shape {:?} cannot take {} elements",
+                    self.dims(),
+                    data.len()
+                ),
             ));
         }
         if !self.0.layout.is_contiguous() {
-            return Err(Error::invalid("assign", "in-place writes need a contiguous tensor"));
+            return Err(Error::invalid(
+                "assign",
+                "in-place writes need a contiguous tensor",
+            ));
         }
         let start = self.0.layout.offset();
         let mut guard = self.0.storage.write();
@@ -247,6 +279,12 @@ impl Tensor {
 
 impl std::fmt::Debug for Tensor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Tensor{{id: {:?}, shape: {:?}, requires_grad: {}}}", self.id(), self.dims(), self.requires_grad())
+        write!(
+            f,
+            "Tensor{{id: {:?}, shape: {:?}, requires_grad: {}}}",
+            self.id(),
+            self.dims(),
+            self.requires_grad()
+        )
     }
 }

@@ -15,11 +15,30 @@ fn leaf(data: &[f32], shape: &[usize]) -> Tensor {
 fn gradients_accumulate_across_backward_calls_until_zeroed() {
     // y = sum(x^2 + 5x): dy/dx = 2x + 5
     let x = leaf(&[1.0, -2.0, 3.0], &[3]);
-    let y = || x.square().unwrap().add(&x.mul_scalar(5.0).unwrap()).unwrap().sum(None, false).unwrap();
+    let y = || {
+        x.square()
+            .unwrap()
+            .add(&x.mul_scalar(5.0).unwrap())
+            .unwrap()
+            .sum(None, false)
+            .unwrap()
+    };
     y().backward().unwrap();
-    assert_close(&x.grad().unwrap().to_vec(), &[7.0, 1.0, 11.0], 0.0, 1e-6, "first");
+    assert_close(
+        &x.grad().unwrap().to_vec(),
+        &[7.0, 1.0, 11.0],
+        0.0,
+        1e-6,
+        "first",
+    );
     y().backward().unwrap();
-    assert_close(&x.grad().unwrap().to_vec(), &[14.0, 2.0, 22.0], 0.0, 1e-6, "accumulated");
+    assert_close(
+        &x.grad().unwrap().to_vec(),
+        &[14.0, 2.0, 22.0],
+        0.0,
+        1e-6,
+        "accumulated",
+    );
     x.zero_grad();
     assert!(x.grad().is_none());
 }
@@ -32,9 +51,22 @@ fn non_scalar_backward_needs_a_seed_gradient() {
     assert_eq!(err.code(), "AutogradError");
     assert!(err.to_string().contains("shape [2]"), "{err}");
     let seed = t(&[1.0, 10.0], &[2]);
-    y.backward_with(BackwardOptions { gradient: Some(seed), create_graph: false }).unwrap();
-    assert_close(&x.grad().unwrap().to_vec(), &[3.0, 30.0], 0.0, 1e-6, "seeded");
-    let bad = y.backward_with(BackwardOptions { gradient: Some(t(&[1.0], &[1])), create_graph: false });
+    y.backward_with(BackwardOptions {
+        gradient: Some(seed),
+        create_graph: false,
+    })
+    .unwrap();
+    assert_close(
+        &x.grad().unwrap().to_vec(),
+        &[3.0, 30.0],
+        0.0,
+        1e-6,
+        "seeded",
+    );
+    let bad = y.backward_with(BackwardOptions {
+        gradient: Some(t(&[1.0], &[1])),
+        create_graph: false,
+    });
     assert_eq!(bad.unwrap_err().code(), "ShapeError");
 }
 
@@ -51,8 +83,15 @@ fn detach_and_no_grad_cut_the_graph() {
     assert!(!x.mul_scalar(2.0).unwrap().detach().requires_grad());
     let inside = no_grad(|| x.mul_scalar(2.0).unwrap());
     assert!(!inside.requires_grad());
-    assert!(x.mul_scalar(2.0).unwrap().requires_grad(), "grad mode restored after the scope");
-    let err = x.mul_scalar(2.0).unwrap().set_requires_grad(false).unwrap_err();
+    assert!(
+        x.mul_scalar(2.0).unwrap().requires_grad(),
+        "grad mode restored after the scope"
+    );
+    let err = x
+        .mul_scalar(2.0)
+        .unwrap()
+        .set_requires_grad(false)
+        .unwrap_err();
     assert_eq!(err.code(), "AutogradError");
 }
 
@@ -61,7 +100,13 @@ fn shared_subexpressions_sum_their_gradients() {
     // y = a*b + a: dy/da = b + 1, dy/db = a
     let a = leaf(&[3.0], &[1]);
     let b = leaf(&[4.0], &[1]);
-    let y = a.mul(&b).unwrap().add(&a).unwrap().sum(None, false).unwrap();
+    let y = a
+        .mul(&b)
+        .unwrap()
+        .add(&a)
+        .unwrap()
+        .sum(None, false)
+        .unwrap();
     y.backward().unwrap();
     assert_eq!(a.grad().unwrap().to_vec(), vec![5.0]);
     assert_eq!(b.grad().unwrap().to_vec(), vec![3.0]);
@@ -73,9 +118,14 @@ fn gradient_with_respect_to_inputs_for_adversarial_examples() {
     let w = t(&[0.5, -1.0], &[2]);
     let x = leaf(&[1.0, 1.0], &[2]);
     let loss = x.mul(&w).unwrap().sum(None, false).unwrap();
-    let g = loss.grad_wrt(std::slice::from_ref(&x), BackwardOptions::default()).unwrap();
+    let g = loss
+        .grad_wrt(std::slice::from_ref(&x), BackwardOptions::default())
+        .unwrap();
     assert_eq!(g[0].as_ref().unwrap().to_vec(), vec![0.5, -1.0]);
-    assert!(x.grad().is_none(), "grad_wrt returns gradients without accumulating");
+    assert!(
+        x.grad().is_none(),
+        "grad_wrt returns gradients without accumulating"
+    );
 }
 
 #[test]
@@ -83,12 +133,26 @@ fn second_order_gradients_with_create_graph() {
     // y = x^3: dy/dx = 3x^2, d2y/dx2 = 6x
     let x = leaf(&[2.0, -1.0], &[2]);
     let y = x.pow_scalar(3.0).unwrap().sum(None, false).unwrap();
-    let g = y.grad_wrt(std::slice::from_ref(&x), BackwardOptions { gradient: None, create_graph: true }).unwrap();
+    let g = y
+        .grad_wrt(
+            std::slice::from_ref(&x),
+            BackwardOptions {
+                gradient: None,
+                create_graph: true,
+            },
+        )
+        .unwrap();
     let g = g[0].clone().unwrap();
     assert_close(&g.to_vec(), &[12.0, 3.0], 0.0, 1e-5, "first");
     assert!(g.requires_grad());
     g.sum(None, false).unwrap().backward().unwrap();
-    assert_close(&x.grad().unwrap().to_vec(), &[12.0, -6.0], 0.0, 1e-5, "second");
+    assert_close(
+        &x.grad().unwrap().to_vec(),
+        &[12.0, -6.0],
+        0.0,
+        1e-5,
+        "second",
+    );
 }
 
 #[test]
@@ -96,8 +160,24 @@ fn gradient_penalty_through_matmul_and_tanh() {
     // A WGAN-GP-style penalty: ||d f(x)/dx||^2 differentiated w.r.t. the weights.
     let w = leaf(&[0.3, -0.2, 0.5, 0.1], &[2, 2]);
     let x = leaf(&[1.0, 2.0], &[1, 2]);
-    let f = x.matmul(&w).unwrap().tanh().unwrap().sum(None, false).unwrap();
-    let gx = f.grad_wrt(std::slice::from_ref(&x), BackwardOptions { gradient: None, create_graph: true }).unwrap()[0].clone().unwrap();
+    let f = x
+        .matmul(&w)
+        .unwrap()
+        .tanh()
+        .unwrap()
+        .sum(None, false)
+        .unwrap();
+    let gx = f
+        .grad_wrt(
+            std::slice::from_ref(&x),
+            BackwardOptions {
+                gradient: None,
+                create_graph: true,
+            },
+        )
+        .unwrap()[0]
+        .clone()
+        .unwrap();
     let penalty = gx.square().unwrap().sum(None, false).unwrap();
     penalty.backward().unwrap();
     let gw = w.grad().unwrap().to_vec();
@@ -109,12 +189,29 @@ fn gradient_penalty_through_matmul_and_tanh() {
             d[j] += delta;
             let w2 = Tensor::from_vec(d, &[2, 2]).unwrap();
             let x2 = leaf(&[1.0, 2.0], &[1, 2]);
-            let f2 = x2.matmul(&w2).unwrap().tanh().unwrap().sum(None, false).unwrap();
-            let g2 = f2.grad_wrt(&[x2], BackwardOptions::default()).unwrap()[0].clone().unwrap();
-            g2.square().unwrap().sum(None, false).unwrap().item().unwrap()
+            let f2 = x2
+                .matmul(&w2)
+                .unwrap()
+                .tanh()
+                .unwrap()
+                .sum(None, false)
+                .unwrap();
+            let g2 = f2.grad_wrt(&[x2], BackwardOptions::default()).unwrap()[0]
+                .clone()
+                .unwrap();
+            g2.square()
+                .unwrap()
+                .sum(None, false)
+                .unwrap()
+                .item()
+                .unwrap()
         };
         let numeric = (eval(1e-3) - eval(-1e-3)) / 2e-3;
-        assert!((numeric - gw[j]).abs() < 2e-2, "w[{j}]: analytic {} numeric {numeric}", gw[j]);
+        assert!(
+            (numeric - gw[j]).abs() < 2e-2,
+            "w[{j}]: analytic {} numeric {numeric}",
+            gw[j]
+        );
     }
 }
 

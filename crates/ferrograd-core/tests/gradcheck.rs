@@ -23,8 +23,14 @@ fn binary_ops_with_broadcasting() {
     check("add", &[a.clone(), b.clone()], |x| x[0].add(&x[1]));
     check("sub", &[a.clone(), b.clone()], |x| x[0].sub(&x[1]));
     check("mul", &[a.clone(), b.clone()], |x| x[0].mul(&x[1]));
-    check("div", &[a.clone(), positive(&[3, 1], 3)], |x| x[0].div(&x[1]));
-    check("pow", &[positive(&[2, 3], 4), away_from_zero(&[3], 5)], |x| x[0].pow(&x[1]));
+    check("div", &[a.clone(), positive(&[3, 1], 3)], |x| {
+        x[0].div(&x[1])
+    });
+    check(
+        "pow",
+        &[positive(&[2, 3], 4), away_from_zero(&[3], 5)],
+        |x| x[0].pow(&x[1]),
+    );
     // a and b come from different seeds: no ties, so maximum/minimum are differentiable here.
     check("maximum", &[a.clone(), b.clone()], |x| x[0].maximum(&x[1]));
     check("minimum", &[a, b], |x| x[0].minimum(&x[1]));
@@ -75,7 +81,9 @@ fn reductions_and_softmax() {
     check("mean", &[x.clone()], |v| v[0].mean(Some(&[-1]), true));
     check("max", &[x.clone()], |v| v[0].max(Some(&[1]), false));
     check("min", &[x.clone()], |v| v[0].min(Some(&[0, 2]), true));
-    check("logsumexp", &[x.clone()], |v| v[0].logsumexp(Some(&[2]), false));
+    check("logsumexp", &[x.clone()], |v| {
+        v[0].logsumexp(Some(&[2]), false)
+    });
     check("var", &[x.clone()], |v| v[0].var(Some(&[1]), false, 1));
     check("std", &[x.clone()], |v| v[0].std(None, false, 0));
     check("softmax", &[x.clone()], |v| v[0].softmax(1));
@@ -84,46 +92,103 @@ fn reductions_and_softmax() {
 
 #[test]
 fn matmul_variants() {
-    check("matmul_2d", &[away_from_zero(&[3, 4], 41), away_from_zero(&[4, 5], 42)], |v| v[0].matmul(&v[1]));
-    check("matmul_batched_broadcast", &[away_from_zero(&[2, 1, 3, 4], 43), away_from_zero(&[3, 4, 2], 44)], |v| v[0].matmul(&v[1]));
-    check("matmul_vec_mat", &[away_from_zero(&[4], 45), away_from_zero(&[4, 3], 46)], |v| v[0].matmul(&v[1]));
-    check("matmul_mat_vec", &[away_from_zero(&[3, 4], 47), away_from_zero(&[4], 48)], |v| v[0].matmul(&v[1]));
-    check("matmul_dot", &[away_from_zero(&[4], 49), away_from_zero(&[4], 50)], |v| v[0].matmul(&v[1]));
-    check("matmul_transposed_view", &[away_from_zero(&[4, 3], 51), away_from_zero(&[4, 5], 52)], |v| {
-        v[0].transpose(0, 1)?.matmul(&v[1])
-    });
+    check(
+        "matmul_2d",
+        &[away_from_zero(&[3, 4], 41), away_from_zero(&[4, 5], 42)],
+        |v| v[0].matmul(&v[1]),
+    );
+    check(
+        "matmul_batched_broadcast",
+        &[
+            away_from_zero(&[2, 1, 3, 4], 43),
+            away_from_zero(&[3, 4, 2], 44),
+        ],
+        |v| v[0].matmul(&v[1]),
+    );
+    check(
+        "matmul_vec_mat",
+        &[away_from_zero(&[4], 45), away_from_zero(&[4, 3], 46)],
+        |v| v[0].matmul(&v[1]),
+    );
+    check(
+        "matmul_mat_vec",
+        &[away_from_zero(&[3, 4], 47), away_from_zero(&[4], 48)],
+        |v| v[0].matmul(&v[1]),
+    );
+    check(
+        "matmul_dot",
+        &[away_from_zero(&[4], 49), away_from_zero(&[4], 50)],
+        |v| v[0].matmul(&v[1]),
+    );
+    check(
+        "matmul_transposed_view",
+        &[away_from_zero(&[4, 3], 51), away_from_zero(&[4, 5], 52)],
+        |v| v[0].transpose(0, 1)?.matmul(&v[1]),
+    );
 }
 
 #[test]
 fn views_and_joins() {
     let x = away_from_zero(&[2, 3, 4], 61);
-    check("reshape", &[x.clone()], |v| v[0].reshape(&[4, -1])?.mul(&v[0].reshape(&[4, 6])?));
-    check("permute", &[x.clone()], |v| v[0].permute(&[2, 0, 1])?.mul_scalar(2.0));
+    check("reshape", &[x.clone()], |v| {
+        v[0].reshape(&[4, -1])?.mul(&v[0].reshape(&[4, 6])?)
+    });
+    check("permute", &[x.clone()], |v| {
+        v[0].permute(&[2, 0, 1])?.mul_scalar(2.0)
+    });
     check("narrow", &[x.clone()], |v| v[0].narrow(1, 1, 2));
     check("slice_step", &[x.clone()], |v| v[0].slice(2, 0, 4, 2));
-    check("expand", &[away_from_zero(&[3, 1], 62)], |v| v[0].expand(&[2, 3, 4]));
-    check("contiguous", &[x.clone()], |v| v[0].transpose(0, 2)?.contiguous()?.square());
-    check("pad", &[x.clone()], |v| v[0].pad(&[(1, 0), (0, 2), (1, 1)], 0.5)?.square());
-    check("concat", &[x.clone(), away_from_zero(&[2, 1, 4], 63)], |v| Tensor::concat(&[v[0].clone(), v[1].clone()], 1)?.square());
-    check("stack", &[x.clone(), away_from_zero(&[2, 3, 4], 64)], |v| Tensor::stack(&[v[0].clone(), v[1].clone()], 0)?.square());
+    check("expand", &[away_from_zero(&[3, 1], 62)], |v| {
+        v[0].expand(&[2, 3, 4])
+    });
+    check("contiguous", &[x.clone()], |v| {
+        v[0].transpose(0, 2)?.contiguous()?.square()
+    });
+    check("pad", &[x.clone()], |v| {
+        v[0].pad(&[(1, 0), (0, 2), (1, 1)], 0.5)?.square()
+    });
+    check(
+        "concat",
+        &[x.clone(), away_from_zero(&[2, 1, 4], 63)],
+        |v| Tensor::concat(&[v[0].clone(), v[1].clone()], 1)?.square(),
+    );
+    check("stack", &[x.clone(), away_from_zero(&[2, 3, 4], 64)], |v| {
+        Tensor::stack(&[v[0].clone(), v[1].clone()], 0)?.square()
+    });
     check("split", &[x.clone()], |v| {
         let parts = v[0].split(&[1, 3], 2)?;
-        parts[0].sum(None, false)?.mul(&parts[1].square()?.sum(None, false)?)
+        parts[0]
+            .sum(None, false)?
+            .mul(&parts[1].square()?.sum(None, false)?)
     });
-    check("squeeze_unsqueeze_flatten", &[x], |v| v[0].unsqueeze(1)?.flatten(2, 3)?.squeeze(Some(1))?.square());
+    check("squeeze_unsqueeze_flatten", &[x], |v| {
+        v[0].unsqueeze(1)?.flatten(2, 3)?.squeeze(Some(1))?.square()
+    });
 }
 
 #[test]
 fn indexing_and_where() {
     let x = away_from_zero(&[3, 4], 71);
     let idx = t(&[2.0, 0.0, 2.0], &[3]);
-    check("index_select", &[x.clone()], |v| v[0].index_select(0, &idx)?.square());
-    check("index_add", &[x.clone(), away_from_zero(&[3, 3], 72)], |v| v[0].index_add(1, &idx, &v[1])?.square());
+    check("index_select", &[x.clone()], |v| {
+        v[0].index_select(0, &idx)?.square()
+    });
+    check(
+        "index_add",
+        &[x.clone(), away_from_zero(&[3, 3], 72)],
+        |v| v[0].index_add(1, &idx, &v[1])?.square(),
+    );
     let gidx = t(&[0.0, 3.0, 1.0, 1.0, 2.0, 0.0], &[3, 2]);
     check("gather", &[x.clone()], |v| v[0].gather(1, &gidx)?.square());
-    check("scatter_add", &[x.clone(), away_from_zero(&[3, 2], 73)], |v| v[0].scatter_add(1, &gidx, &v[1])?.square());
+    check(
+        "scatter_add",
+        &[x.clone(), away_from_zero(&[3, 2], 73)],
+        |v| v[0].scatter_add(1, &gidx, &v[1])?.square(),
+    );
     let cond = t(&[1.0, 0.0, 0.0, 1.0], &[4]);
-    check("where", &[x, away_from_zero(&[1, 4], 74)], |v| Tensor::where_cond(&cond, &v[0], &v[1])?.square());
+    check("where", &[x, away_from_zero(&[1, 4], 74)], |v| {
+        Tensor::where_cond(&cond, &v[0], &v[1])?.square()
+    });
 }
 
 #[test]

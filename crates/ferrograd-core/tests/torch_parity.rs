@@ -13,13 +13,24 @@ const ATOL: f32 = 1e-5;
 const NOT_IMPLEMENTED: &[&str] = &["prod"];
 
 fn tensor(v: &Value) -> Tensor {
-    let shape: Vec<usize> = v["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
-    let data: Vec<f32> = v["data"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
+    let shape: Vec<usize> = v["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap() as usize)
+        .collect();
+    let data: Vec<f32> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect();
     Tensor::from_vec(data, &shape).unwrap()
 }
 
 fn axes(v: &Value) -> Option<Vec<isize>> {
-    v.as_array().map(|a| a.iter().map(|d| d.as_i64().unwrap() as isize).collect())
+    v.as_array()
+        .map(|a| a.iter().map(|d| d.as_i64().unwrap() as isize).collect())
 }
 
 fn int(v: &Value) -> isize {
@@ -88,7 +99,11 @@ fn run(op: &str, a: &Value, x: &[Tensor]) -> Result<Vec<Tensor>> {
         "reshape" => one(x[0].reshape(&axes(&a["shape"]).unwrap())),
         "permute" => one(x[0].permute(&axes(&a["dims"]).unwrap())),
         "transpose" => one(x[0].transpose(int(&a["dim0"]), int(&a["dim1"]))),
-        "narrow" => one(x[0].narrow(int(&a["dim"]), int(&a["start"]) as usize, int(&a["length"]) as usize)),
+        "narrow" => one(x[0].narrow(
+            int(&a["dim"]),
+            int(&a["start"]) as usize,
+            int(&a["length"]) as usize,
+        )),
         "expand" => one(x[0].expand(&axes(&a["shape"]).unwrap())),
         "squeeze" => one(x[0].squeeze(a["dim"].as_i64().map(|d| d as isize))),
         "unsqueeze" => one(x[0].unsqueeze(int(&a["dim"]))),
@@ -96,7 +111,11 @@ fn run(op: &str, a: &Value, x: &[Tensor]) -> Result<Vec<Tensor>> {
         "concat" => one(Tensor::concat(x, int(&a["dim"]))),
         "stack" => one(Tensor::stack(x, int(&a["dim"]))),
         "split" => {
-            let sizes: Vec<usize> = axes(&a["sizes"]).unwrap().iter().map(|&s| s as usize).collect();
+            let sizes: Vec<usize> = axes(&a["sizes"])
+                .unwrap()
+                .iter()
+                .map(|&s| s as usize)
+                .collect();
             x[0].split(&sizes, int(&a["dim"]))
         }
         "pad" => {
@@ -104,11 +123,21 @@ fn run(op: &str, a: &Value, x: &[Tensor]) -> Result<Vec<Tensor>> {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|p| (p[0].as_u64().unwrap() as usize, p[1].as_u64().unwrap() as usize))
+                .map(|p| {
+                    (
+                        p[0].as_u64().unwrap() as usize,
+                        p[1].as_u64().unwrap() as usize,
+                    )
+                })
                 .collect();
             one(x[0].pad(&pads, f("value")))
         }
-        "slice" => one(x[0].slice(int(&a["dim"]), int(&a["start"]), int(&a["end"]), int(&a["step"]) as usize)),
+        "slice" => one(x[0].slice(
+            int(&a["dim"]),
+            int(&a["start"]),
+            int(&a["end"]),
+            int(&a["step"]) as usize,
+        )),
         "index_select" => one(x[0].index_select(int(&a["dim"]), &x[1])),
         "gather" => one(x[0].gather(int(&a["dim"]), &x[1])),
         "scatter_add" => one(x[0].scatter_add(int(&a["dim"]), &x[1], &x[2])),
@@ -118,7 +147,11 @@ fn run(op: &str, a: &Value, x: &[Tensor]) -> Result<Vec<Tensor>> {
 }
 
 fn zeros_where_none(grads: Vec<Option<Tensor>>, inputs: &[Tensor]) -> Vec<Tensor> {
-    grads.into_iter().zip(inputs).map(|(g, x)| g.unwrap_or_else(|| x.zeros_like())).collect()
+    grads
+        .into_iter()
+        .zip(inputs)
+        .map(|(g, x)| g.unwrap_or_else(|| x.zeros_like()))
+        .collect()
 }
 
 fn check_file(name: &str) -> usize {
@@ -137,7 +170,8 @@ fn check_file(name: &str) -> usize {
             .iter()
             .map(|i| {
                 let t = tensor(i);
-                t.set_requires_grad(i["requires_grad"].as_bool().unwrap()).unwrap();
+                t.set_requires_grad(i["requires_grad"].as_bool().unwrap())
+                    .unwrap();
                 t
             })
             .collect();
@@ -147,33 +181,59 @@ fn check_file(name: &str) -> usize {
         for (o, e) in outs.iter().zip(expected_outs) {
             let e = tensor(e);
             assert_eq!(o.dims(), e.dims(), "{cname}: output shape");
-            assert_close(&o.to_vec(), &e.to_vec(), RTOL, ATOL, &format!("{cname} output"));
+            assert_close(
+                &o.to_vec(),
+                &e.to_vec(),
+                RTOL,
+                ATOL,
+                &format!("{cname} output"),
+            );
         }
         let expected_grads = case["grads"].as_array().unwrap();
-        let tracked: Vec<usize> = (0..inputs.len()).filter(|&i| !expected_grads[i].is_null()).collect();
+        let tracked: Vec<usize> = (0..inputs.len())
+            .filter(|&i| !expected_grads[i].is_null())
+            .collect();
         if tracked.is_empty() {
             checked += 1;
             continue;
         }
         let second = case.get("grads2").is_some();
-        let gouts: Vec<Tensor> = case["grad_outputs"].as_array().unwrap().iter().map(tensor).collect();
+        let gouts: Vec<Tensor> = case["grad_outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(tensor)
+            .collect();
         let mut loss = Tensor::scalar(0.0);
         for (o, g) in outs.iter().zip(&gouts) {
-            loss = loss.add(&o.mul(g).unwrap().sum(None, false).unwrap()).unwrap();
+            loss = loss
+                .add(&o.mul(g).unwrap().sum(None, false).unwrap())
+                .unwrap();
         }
         let wrt: Vec<Tensor> = tracked.iter().map(|&i| inputs[i].clone()).collect();
-        let opts = BackwardOptions { gradient: None, create_graph: second };
+        let opts = BackwardOptions {
+            gradient: None,
+            create_graph: second,
+        };
         let grads = zeros_where_none(loss.grad_wrt(&wrt, opts).unwrap(), &wrt);
         for (g, &i) in grads.iter().zip(&tracked) {
             let e = tensor(&expected_grads[i]);
             assert_eq!(g.dims(), e.dims(), "{cname}: grad {i} shape");
-            assert_close(&g.to_vec(), &e.to_vec(), RTOL, ATOL, &format!("{cname} grad {i}"));
+            assert_close(
+                &g.to_vec(),
+                &e.to_vec(),
+                RTOL,
+                ATOL,
+                &format!("{cname} grad {i}"),
+            );
         }
         if second {
             let vs = case["v"].as_array().unwrap();
             let mut s = Tensor::scalar(0.0);
             for (g, &i) in grads.iter().zip(&tracked) {
-                s = s.add(&g.mul(&tensor(&vs[i])).unwrap().sum(None, false).unwrap()).unwrap();
+                s = s
+                    .add(&g.mul(&tensor(&vs[i])).unwrap().sum(None, false).unwrap())
+                    .unwrap();
             }
             let grads2 = if s.requires_grad() {
                 zeros_where_none(s.grad_wrt(&wrt, BackwardOptions::default()).unwrap(), &wrt)
@@ -182,7 +242,13 @@ fn check_file(name: &str) -> usize {
             };
             let expected2 = case["grads2"].as_array().unwrap();
             for (g, &i) in grads2.iter().zip(&tracked) {
-                assert_close(&g.to_vec(), &tensor(&expected2[i]).to_vec(), RTOL, ATOL, &format!("{cname} grad2 {i}"));
+                assert_close(
+                    &g.to_vec(),
+                    &tensor(&expected2[i]).to_vec(),
+                    RTOL,
+                    ATOL,
+                    &format!("{cname} grad2 {i}"),
+                );
             }
         }
         checked += 1;

@@ -39,17 +39,24 @@ fn bench(m: usize, n: usize, k: usize, trans_a: bool) -> Result<f64, KernelError
 }
 
 fn main() -> Result<(), KernelError> {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|s| s.parse().ok())
-        .collect();
+    // Arguments: sizes (e.g. `1024 2048`), optionally `t1` / `t2` to run only
+    // one thread count, and `-q` to skip the odd shapes.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sizes: Vec<usize> = args.iter().filter_map(|s| s.parse().ok()).collect();
+    let has = |flag: &str| args.iter().any(|a| a == flag);
+    let thread_counts: Vec<usize> = match (has("t1"), has("t2")) {
+        (true, false) => vec![1],
+        (false, true) => vec![2],
+        _ => vec![1, 2],
+    };
+    let quick = has("-q");
     let sizes = if sizes.is_empty() {
         vec![256, 512, 1024, 2048]
     } else {
         sizes
     };
     println!("SIMD level: {:?}", simd_level());
-    for threads in [1, 2] {
+    for &threads in &thread_counts {
         set_num_threads(threads)?;
         let peak = measure_peak_gflops(threads);
         println!("threads={threads}: peak {peak:.1} GFLOP/s");
@@ -59,6 +66,9 @@ fn main() -> Result<(), KernelError> {
                 "  {s:>5}^3          {g:7.1} GFLOP/s  {:5.1}% of peak",
                 100.0 * g / peak
             );
+        }
+        if quick {
+            continue;
         }
         for &(m, n, k, t) in &[
             (64, 64, 64, false),

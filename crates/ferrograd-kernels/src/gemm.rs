@@ -217,10 +217,12 @@ fn gemm_validated(
         run_serial(level, sub(0, m, 0, n));
         return;
     }
-    // Split the larger of m and n into one contiguous part per thread,
-    // aligned to whole register tiles so no extra ragged edges appear.
+    // One contiguous part per thread, aligned to whole register tiles so no
+    // extra ragged edges appear. Prefer splitting rows: every thread packs
+    // the whole of the *other* operand, and packing B (row copies) is much
+    // cheaper than packing A (a transpose for row-major A).
     let (mr, nr) = tile_dims(lanes(level));
-    let split_n = n >= m;
+    let split_n = m < 4 * mr * threads && n > m;
     let (dim, align) = if split_n { (n, nr) } else { (m, mr) };
     let step = dim.div_ceil(threads).next_multiple_of(align);
     let parts = dim.div_ceil(step);

@@ -12,26 +12,23 @@ use napi::bindgen_prelude::*;
 /// The `code` of every error this addon throws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
-    /// Operand shapes are incompatible for the op.
-    Shape,
     /// The native object was already released with `dispose()`.
     Disposed,
     /// A Rust panic was caught at the binding boundary (a bug in ferrograd).
     Panic,
     /// An error from the tensor core, carrying its stable code (`ShapeError`, `ValueError`, ...).
-  Core(&'static str),
-  /// An error raised by napi-rs itself (argument conversion, ...).
+    Core(&'static str),
+    /// An error raised by napi-rs itself (argument conversion, ...).
     Napi(Status),
 }
 
 impl AsRef<str> for ErrorCode {
     fn as_ref(&self) -> &str {
         match self {
-            ErrorCode::Shape => "ShapeError",
             ErrorCode::Disposed => "DisposedError",
             ErrorCode::Panic => "RustPanic",
             ErrorCode::Core(code) => code,
-      ErrorCode::Napi(status) => status.as_ref(),
+            ErrorCode::Napi(status) => status.as_ref(),
         }
     }
 }
@@ -53,7 +50,7 @@ pub fn fg_error(code: ErrorCode, message: impl ToString) -> FgError {
 
 /// Converts a core error, keeping its code; the message already names the op and the values.
 pub fn core_err(err: ferrograd_core::Error) -> FgError {
-  Error::new(ErrorCode::Core(err.code()), err.to_string())
+    Error::new(ErrorCode::Core(err.code()), err.to_string())
 }
 
 /// Converts an error from napi-rs (status `Status`) into the binding's error type.

@@ -26,7 +26,10 @@ fn op_name(op: BinaryOp) -> &'static str {
 }
 
 fn is_comparison(op: BinaryOp) -> bool {
-    matches!(op, BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge)
+    matches!(
+        op,
+        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge
+    )
 }
 
 impl Tensor {
@@ -55,7 +58,12 @@ impl Tensor {
             // Comparisons are piecewise constant: their results never carry gradients.
             return Ok(result);
         }
-        Ok(result.track(&[self, rhs], |out| Op::Binary { op, lhs: self.clone(), rhs: rhs.clone(), out }))
+        Ok(result.track(&[self, rhs], |out| Op::Binary {
+            op,
+            lhs: self.clone(),
+            rhs: rhs.clone(),
+            out,
+        }))
     }
 
     /// Elementwise `self + rhs` with broadcasting.
@@ -118,7 +126,11 @@ impl Tensor {
         let mut out = vec![0.0; numel(&shape)];
         {
             let (lc, la, lb) = (cond.layout(), a.layout(), b.layout());
-            let (c_data, a_data, b_data) = (cond.storage().read(), a.storage().read(), b.storage().read());
+            let (c_data, a_data, b_data) = (
+                cond.storage().read(),
+                a.storage().read(),
+                b.storage().read(),
+            );
             where_strided(
                 &shape,
                 (&c_data, lc.offset(), &lc.broadcast_strides(&shape)),
@@ -127,8 +139,13 @@ impl Tensor {
                 &mut out,
             )?;
         }
-        Ok(Tensor::from_contiguous(out, shape)
-            .track(&[a, b], |_| Op::Where { cond: cond.detach(), a: a.clone(), b: b.clone() }))
+        Ok(
+            Tensor::from_contiguous(out, shape).track(&[a, b], |_| Op::Where {
+                cond: cond.detach(),
+                a: a.clone(),
+                b: b.clone(),
+            }),
+        )
     }
 
     /// Sums a broadcast gradient back down to `shape` (the inverse of broadcasting).
@@ -138,7 +155,12 @@ impl Tensor {
         }
         let rank = self.rank();
         if shape.len() > rank {
-            return Err(Error::mismatch("sumToShape", self.dims(), shape, "target has more dimensions"));
+            return Err(Error::mismatch(
+                "sumToShape",
+                self.dims(),
+                shape,
+                "target has more dimensions",
+            ));
         }
         let lead = rank - shape.len();
         let mut axes: Vec<isize> = (0..lead as isize).collect();
@@ -147,7 +169,12 @@ impl Tensor {
             if d == 1 && have != 1 {
                 axes.push((lead + i) as isize);
             } else if d != have {
-                return Err(Error::mismatch("sumToShape", self.dims(), shape, format!("dimension {i} differs")));
+                return Err(Error::mismatch(
+                    "sumToShape",
+                    self.dims(),
+                    shape,
+                    format!("dimension {i} differs"),
+                ));
             }
         }
         if axes.is_empty() {

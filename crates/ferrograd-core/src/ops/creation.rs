@@ -30,21 +30,34 @@ impl Tensor {
         }
         let count = ((end as f64 - start as f64) / step as f64).ceil().max(0.0) as usize;
         // Computed in f64 from the index so long ranges do not accumulate rounding.
-        let data = (0..count).map(|i| (start as f64 + i as f64 * step as f64) as f32).collect();
+        let data = (0..count)
+            .map(|i| (start as f64 + i as f64 * step as f64) as f32)
+            .collect();
         Ok(Tensor::from_contiguous(data, vec![count]))
     }
 
     /// `steps` evenly spaced values from `start` to `end` inclusive.
     pub fn linspace(start: f32, end: f32, steps: usize) -> Result<Tensor> {
         if !start.is_finite() || !end.is_finite() {
-            return Err(Error::invalid("linspace", format!("needs finite bounds, got start={start} end={end}")));
+            return Err(Error::invalid(
+                "linspace",
+                format!("needs finite bounds, got start={start} end={end}"),
+            ));
         }
         let data = match steps {
             0 => vec![],
             1 => vec![start],
             _ => {
                 let step = (end as f64 - start as f64) / (steps - 1) as f64;
-                (0..steps).map(|i| if i == steps - 1 { end } else { (start as f64 + i as f64 * step) as f32 }).collect()
+                (0..steps)
+                    .map(|i| {
+                        if i == steps - 1 {
+                            end
+                        } else {
+                            (start as f64 + i as f64 * step) as f32
+                        }
+                    })
+                    .collect()
             }
         };
         Ok(Tensor::from_contiguous(data, vec![steps]))
@@ -62,7 +75,10 @@ impl Tensor {
     /// Uniform draws in `[low, high)` from the global generator, or from `seed` when given.
     pub fn rand(shape: &[usize], low: f32, high: f32, seed: Option<u64>) -> Result<Tensor> {
         if !(low.is_finite() && high.is_finite() && low <= high) {
-            return Err(Error::invalid("rand", format!("needs finite low <= high, got low={low} high={high}")));
+            return Err(Error::invalid(
+                "rand",
+                format!("needs finite low <= high, got low={low} high={high}"),
+            ));
         }
         let n = numel(shape);
         let (seed, offset) = match seed {
@@ -77,7 +93,10 @@ impl Tensor {
     /// Normal draws with `mean` and `std` from the global generator, or from `seed` when given.
     pub fn randn(shape: &[usize], mean: f32, std: f32, seed: Option<u64>) -> Result<Tensor> {
         if !(mean.is_finite() && std.is_finite() && std >= 0.0) {
-            return Err(Error::invalid("randn", format!("needs a finite mean and std >= 0, got mean={mean} std={std}")));
+            return Err(Error::invalid(
+                "randn",
+                format!("needs a finite mean and std >= 0, got mean={mean} std={std}"),
+            ));
         }
         let n = numel(shape);
         let (seed, offset) = match seed {

@@ -12,7 +12,10 @@ fn read_indices(op: &'static str, index: &Tensor, bound: usize) -> Result<Vec<us
         data.iter()
             .map(|&v| {
                 if v.fract() != 0.0 || v < 0.0 || (v as usize) >= bound || !v.is_finite() {
-                    Err(Error::invalid(op, format!("index {v} is not an integer in [0, {bound})")))
+                    Err(Error::invalid(
+                        op,
+                        format!("index {v} is not an integer in [0, {bound})"),
+                    ))
                 } else {
                     Ok(v as usize)
                 }
@@ -23,12 +26,22 @@ fn read_indices(op: &'static str, index: &Tensor, bound: usize) -> Result<Vec<us
 
 /// Splits `dims` around `axis` into (outer, size, inner) element counts.
 fn around(dims: &[usize], axis: usize) -> (usize, usize, usize) {
-    (dims[..axis].iter().product(), dims[axis], dims[axis + 1..].iter().product())
+    (
+        dims[..axis].iter().product(),
+        dims[axis],
+        dims[axis + 1..].iter().product(),
+    )
 }
 
 /// Walks every element of an index tensor of shape `shape`, yielding (flat position, position of the
 /// same coordinates in a tensor of `target` shape with the `axis` coordinate replaced by `picked`).
-fn for_each_scatter(shape: &[usize], target: &[usize], axis: usize, picks: &[usize], mut f: impl FnMut(usize, usize)) {
+fn for_each_scatter(
+    shape: &[usize],
+    target: &[usize],
+    axis: usize,
+    picks: &[usize],
+    mut f: impl FnMut(usize, usize),
+) {
     let target_strides = contiguous_strides(target);
     let mut coord = vec![0usize; shape.len()];
     for (flat, &picked) in picks.iter().enumerate() {
@@ -48,8 +61,19 @@ fn for_each_scatter(shape: &[usize], target: &[usize], axis: usize, picks: &[usi
 }
 
 fn check_gather_shapes(op: &'static str, x: &[usize], index: &[usize], axis: usize) -> Result<()> {
-    if x.len() != index.len() || index.iter().zip(x).enumerate().any(|(d, (&i, &s))| d != axis && i > s) {
-        return Err(Error::mismatch(op, x, index, format!("index must have the same rank and sizes no larger except on axis {axis}")));
+    if x.len() != index.len()
+        || index
+            .iter()
+            .zip(x)
+            .enumerate()
+            .any(|(d, (&i, &s))| d != axis && i > s)
+    {
+        return Err(Error::mismatch(
+            op,
+            x,
+            index,
+            format!("index must have the same rank and sizes no larger except on axis {axis}"),
+        ));
     }
     Ok(())
 }
@@ -59,7 +83,10 @@ impl Tensor {
     pub fn index_select(&self, axis: isize, index: &Tensor) -> Result<Tensor> {
         let axis = normalize_axis("indexSelect", axis, self.rank())?;
         if index.rank() != 1 {
-            return Err(Error::shape("indexSelect", format!("index must be 1-D, got shape {:?}", index.dims())));
+            return Err(Error::shape(
+                "indexSelect",
+                format!("index must be 1-D, got shape {:?}", index.dims()),
+            ));
         }
         let (outer, size, inner) = around(self.dims(), axis);
         let picks = read_indices("indexSelect", index, size)?;
@@ -75,7 +102,13 @@ impl Tensor {
                 }
             }
         });
-        Ok(Tensor::from_contiguous(out, shape).track(&[self], |_| Op::IndexSelect { x: self.clone(), axis, index: index.detach() }))
+        Ok(
+            Tensor::from_contiguous(out, shape).track(&[self], |_| Op::IndexSelect {
+                x: self.clone(),
+                axis,
+                index: index.detach(),
+            }),
+        )
     }
 
     /// Returns `self` with `src` slices added at positions `index` along `axis` (`torch.index_add`);
@@ -87,7 +120,12 @@ impl Tensor {
         let mut expected = self.dims().to_vec();
         expected[axis] = picks.len();
         if index.rank() != 1 || src.dims() != expected.as_slice() {
-            return Err(Error::mismatch("indexAdd", &expected, src.dims(), "src must match self with the axis resized to the index length"));
+            return Err(Error::mismatch(
+                "indexAdd",
+                &expected,
+                src.dims(),
+                "src must match self with the axis resized to the index length",
+            ));
         }
         let mut out = self.to_vec();
         src.with_contiguous(|s| {
@@ -101,12 +139,16 @@ impl Tensor {
                 }
             }
         });
-        Ok(Tensor::from_contiguous(out, self.dims().to_vec()).track(&[self, src], |_| Op::IndexAdd {
-            base: self.clone(),
-            axis,
-            index: index.detach(),
-            src: src.clone(),
-        }))
+        Ok(
+            Tensor::from_contiguous(out, self.dims().to_vec()).track(&[self, src], |_| {
+                Op::IndexAdd {
+                    base: self.clone(),
+                    axis,
+                    index: index.detach(),
+                    src: src.clone(),
+                }
+            }),
+        )
     }
 
     /// `out[i][j][k] = self[index[i][j][k]][j][k]` for `axis = 0` (and so on), like `torch.gather`.
@@ -115,8 +157,18 @@ impl Tensor {
         check_gather_shapes("gather", self.dims(), index.dims(), axis)?;
         let picks = read_indices("gather", index, self.dims()[axis])?;
         let mut out = vec![0.0; picks.len()];
-        self.with_contiguous(|data| for_each_scatter(index.dims(), self.dims(), axis, &picks, |flat, pos| out[flat] = data[pos]));
-        Ok(Tensor::from_contiguous(out, index.dims().to_vec()).track(&[self], |_| Op::Gather { x: self.clone(), axis, index: index.detach() }))
+        self.with_contiguous(|data| {
+            for_each_scatter(index.dims(), self.dims(), axis, &picks, |flat, pos| {
+                out[flat] = data[pos]
+            })
+        });
+        Ok(
+            Tensor::from_contiguous(out, index.dims().to_vec()).track(&[self], |_| Op::Gather {
+                x: self.clone(),
+                axis,
+                index: index.detach(),
+            }),
+        )
     }
 
     /// Returns `self` with `src[i][j][k]` added at `[index[i][j][k]][j][k]` (`axis = 0`), like
@@ -125,19 +177,36 @@ impl Tensor {
         let axis = normalize_axis("scatterAdd", axis, self.rank())?;
         check_gather_shapes("scatterAdd", self.dims(), index.dims(), axis)?;
         if src.rank() != index.rank() || src.dims().iter().zip(index.dims()).any(|(&s, &i)| s < i) {
-            return Err(Error::mismatch("scatterAdd", index.dims(), src.dims(), "src must be at least as large as index"));
+            return Err(Error::mismatch(
+                "scatterAdd",
+                index.dims(),
+                src.dims(),
+                "src must be at least as large as index",
+            ));
         }
         let picks = read_indices("scatterAdd", index, self.dims()[axis])?;
         let mut out = self.to_vec();
         // src may be larger than index: only its leading index-shaped block is used, as in torch.
-        let src_block = if src.dims() == index.dims() { src.clone() } else { crop(src, index.dims())? };
-        src_block.with_contiguous(|s| for_each_scatter(index.dims(), self.dims(), axis, &picks, |flat, pos| out[pos] += s[flat]));
-        Ok(Tensor::from_contiguous(out, self.dims().to_vec()).track(&[self, &src_block], |_| Op::ScatterAdd {
-            base: self.clone(),
-            axis,
-            index: index.detach(),
-            src: src_block.clone(),
-        }))
+        let src_block = if src.dims() == index.dims() {
+            src.clone()
+        } else {
+            crop(src, index.dims())?
+        };
+        src_block.with_contiguous(|s| {
+            for_each_scatter(index.dims(), self.dims(), axis, &picks, |flat, pos| {
+                out[pos] += s[flat]
+            })
+        });
+        Ok(
+            Tensor::from_contiguous(out, self.dims().to_vec()).track(&[self, &src_block], |_| {
+                Op::ScatterAdd {
+                    base: self.clone(),
+                    axis,
+                    index: index.detach(),
+                    src: src_block.clone(),
+                }
+            }),
+        )
     }
 
     /// One-hot encodes integer labels: the result has shape `[...labels.shape, num_classes]`.

@@ -8,15 +8,26 @@ use crate::tensor::Tensor;
 impl Tensor {
     /// Joins tensors along an existing `axis`; all other dimensions must match.
     pub fn concat(tensors: &[Tensor], axis: isize) -> Result<Tensor> {
-        let first = tensors.first().ok_or_else(|| Error::invalid("concat", "needs at least one tensor"))?;
+        let first = tensors
+            .first()
+            .ok_or_else(|| Error::invalid("concat", "needs at least one tensor"))?;
         let rank = first.rank();
         let axis = normalize_axis("concat", axis, rank)?;
         let mut shape = first.dims().to_vec();
         shape[axis] = 0;
         for t in tensors {
-            let same_rest = t.rank() == rank && t.dims().iter().enumerate().all(|(i, &d)| i == axis || d == first.dims()[i]);
+            let same_rest = t.rank() == rank
+                && t.dims()
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &d)| i == axis || d == first.dims()[i]);
             if !same_rest {
-                return Err(Error::mismatch("concat", first.dims(), t.dims(), format!("all dimensions except {axis} must match")));
+                return Err(Error::mismatch(
+                    "concat",
+                    first.dims(),
+                    t.dims(),
+                    format!("all dimensions except {axis} must match"),
+                ));
             }
             shape[axis] += t.dims()[axis];
         }
@@ -29,25 +40,41 @@ impl Tensor {
             let width = t.dims()[axis] * inner;
             t.with_contiguous(|data| {
                 for o in 0..outer {
-                    out[o * out_row + column..o * out_row + column + width].copy_from_slice(&data[o * width..(o + 1) * width]);
+                    out[o * out_row + column..o * out_row + column + width]
+                        .copy_from_slice(&data[o * width..(o + 1) * width]);
                 }
             });
             column += width;
         }
         let refs: Vec<&Tensor> = tensors.iter().collect();
-        Ok(Tensor::from_contiguous(out, shape).track(&refs, |_| Op::Concat { inputs: tensors.to_vec(), axis }))
+        Ok(
+            Tensor::from_contiguous(out, shape).track(&refs, |_| Op::Concat {
+                inputs: tensors.to_vec(),
+                axis,
+            }),
+        )
     }
 
     /// Joins same-shaped tensors along a new `axis`.
     pub fn stack(tensors: &[Tensor], axis: isize) -> Result<Tensor> {
-        let first = tensors.first().ok_or_else(|| Error::invalid("stack", "needs at least one tensor"))?;
+        let first = tensors
+            .first()
+            .ok_or_else(|| Error::invalid("stack", "needs at least one tensor"))?;
         for t in tensors {
             if t.dims() != first.dims() {
-                return Err(Error::mismatch("stack", first.dims(), t.dims(), "all tensors must have the same shape"));
+                return Err(Error::mismatch(
+                    "stack",
+                    first.dims(),
+                    t.dims(),
+                    "all tensors must have the same shape",
+                ));
             }
         }
         let at = normalize_axis("stack", axis, first.rank() + 1)? as isize;
-        let expanded = tensors.iter().map(|t| t.unsqueeze(at)).collect::<Result<Vec<_>>>()?;
+        let expanded = tensors
+            .iter()
+            .map(|t| t.unsqueeze(at))
+            .collect::<Result<Vec<_>>>()?;
         Tensor::concat(&expanded, at)
     }
 
@@ -58,7 +85,11 @@ impl Tensor {
         if total != self.dims()[ax] {
             return Err(Error::shape(
                 "split",
-                format!("sizes {sizes:?} add up to {total}, but axis {ax} of shape {:?} has {}", self.dims(), self.dims()[ax]),
+                format!(
+                    "sizes {sizes:?} add up to {total}, but axis {ax} of shape {:?} has {}",
+                    self.dims(),
+                    self.dims()[ax]
+                ),
             ));
         }
         let mut start = 0;
@@ -95,10 +126,21 @@ impl Tensor {
     /// Constant padding: `pads[d] = (before, after)` for each dimension, outermost first.
     pub fn pad(&self, pads: &[(usize, usize)], value: f32) -> Result<Tensor> {
         if pads.len() != self.rank() {
-            return Err(Error::shape("pad", format!("needs one (before, after) pair per dimension of {:?}, got {}", self.dims(), pads.len())));
+            return Err(Error::shape(
+                "pad",
+                format!(
+                    "needs one (before, after) pair per dimension of {:?}, got {}",
+                    self.dims(),
+                    pads.len()
+                ),
+            ));
         }
         let in_shape = self.dims().to_vec();
-        let out_shape: Vec<usize> = in_shape.iter().zip(pads).map(|(&d, &(b, a))| d + b + a).collect();
+        let out_shape: Vec<usize> = in_shape
+            .iter()
+            .zip(pads)
+            .map(|(&d, &(b, a))| d + b + a)
+            .collect();
         let mut out = vec![value; numel(&out_shape)];
         if self.numel() > 0 {
             let rank = in_shape.len();
@@ -124,6 +166,11 @@ impl Tensor {
                 }
             });
         }
-        Ok(Tensor::from_contiguous(out, out_shape).track(&[self], |_| Op::Pad { x: self.clone(), pads: pads.to_vec() }))
+        Ok(
+            Tensor::from_contiguous(out, out_shape).track(&[self], |_| Op::Pad {
+                x: self.clone(),
+                pads: pads.to_vec(),
+            }),
+        )
     }
 }

@@ -12,8 +12,16 @@ impl Tensor {
     /// column) and the promoted dimension is removed from the result; leading dimensions broadcast.
     pub fn matmul(&self, rhs: &Tensor) -> Result<Tensor> {
         match (self.rank(), rhs.rank()) {
-            (0, _) | (_, 0) => Err(Error::mismatch("matmul", self.dims(), rhs.dims(), "both operands need at least 1 dimension")),
-            (1, 1) => self.unsqueeze(0)?.matmul_nd(&rhs.unsqueeze(1)?)?.reshape_to(&[]),
+            (0, _) | (_, 0) => Err(Error::mismatch(
+                "matmul",
+                self.dims(),
+                rhs.dims(),
+                "both operands need at least 1 dimension",
+            )),
+            (1, 1) => self
+                .unsqueeze(0)?
+                .matmul_nd(&rhs.unsqueeze(1)?)?
+                .reshape_to(&[]),
             (1, _) => self.unsqueeze(0)?.matmul_nd(rhs)?.squeeze(Some(-2)),
             (_, 1) => self.matmul_nd(&rhs.unsqueeze(1)?)?.squeeze(Some(-1)),
             _ => self.matmul_nd(rhs),
@@ -31,7 +39,9 @@ impl Tensor {
                 "matmul",
                 self.dims(),
                 rhs.dims(),
-                format!("inner dimensions differ: {k} (last of lhs) vs {k2} (second-to-last of rhs)"),
+                format!(
+                    "inner dimensions differ: {k} (last of lhs) vs {k2} (second-to-last of rhs)"
+                ),
             ));
         }
         let batch = broadcast_shapes("matmul", &self.dims()[..ra - 2], &rhs.dims()[..rb - 2])?;
@@ -62,7 +72,12 @@ impl Tensor {
         }
         let mut shape = batch;
         shape.extend([m, n]);
-        Ok(Tensor::from_contiguous(out, shape).track(&[self, rhs], |_| Op::Matmul { lhs: self.clone(), rhs: rhs.clone() }))
+        Ok(
+            Tensor::from_contiguous(out, shape).track(&[self, rhs], |_| Op::Matmul {
+                lhs: self.clone(),
+                rhs: rhs.clone(),
+            }),
+        )
     }
 }
 
@@ -75,7 +90,14 @@ fn batch_offsets(t: &Tensor, batch: &[usize], rows: usize, cols: usize) -> Vec<u
     let mut offsets = Vec::with_capacity(count);
     let mut index = vec![0usize; batch.len()];
     for _ in 0..count {
-        offsets.push(t.layout().offset() + index.iter().zip(&strides).map(|(i, s)| i * s).sum::<usize>());
+        offsets.push(
+            t.layout().offset()
+                + index
+                    .iter()
+                    .zip(&strides)
+                    .map(|(i, s)| i * s)
+                    .sum::<usize>(),
+        );
         for d in (0..batch.len()).rev() {
             index[d] += 1;
             if index[d] < batch[d] {

@@ -44,13 +44,23 @@ fn reduce_data(x: &Tensor, op: ReduceOp, axes: &[usize]) -> Result<Vec<f32>> {
     let reduced: usize = axes.iter().map(|&a| dims[a]).product();
     let kept = numel(dims) / reduced.max(1);
     let run = axes.windows(2).all(|w| w[1] == w[0] + 1);
-    let mut out = vec![0.0; if reduced == 0 { numel(&keep_shape(dims, axes)) } else { kept }];
+    let mut out = vec![
+        0.0;
+        if reduced == 0 {
+            numel(&keep_shape(dims, axes))
+        } else {
+            kept
+        }
+    ];
     if run && !axes.is_empty() {
         let outer: usize = dims[..axes[0]].iter().product();
         let inner: usize = dims[axes[axes.len() - 1] + 1..].iter().product();
         x.with_contiguous(|data| reduce(op, data, outer, reduced, inner, &mut out))?;
     } else {
-        let mut perm: Vec<isize> = (0..dims.len()).filter(|d| !axes.contains(d)).map(|d| d as isize).collect();
+        let mut perm: Vec<isize> = (0..dims.len())
+            .filter(|d| !axes.contains(d))
+            .map(|d| d as isize)
+            .collect();
         perm.extend(axes.iter().map(|&a| a as isize));
         let moved = x.detach().permute(&perm)?;
         moved.with_contiguous(|data| reduce(op, data, kept, reduced, 1, &mut out))?;
@@ -59,11 +69,18 @@ fn reduce_data(x: &Tensor, op: ReduceOp, axes: &[usize]) -> Result<Vec<f32>> {
 }
 
 fn keep_shape(dims: &[usize], axes: &[usize]) -> Vec<usize> {
-    dims.iter().enumerate().map(|(i, &d)| if axes.contains(&i) { 1 } else { d }).collect()
+    dims.iter()
+        .enumerate()
+        .map(|(i, &d)| if axes.contains(&i) { 1 } else { d })
+        .collect()
 }
 
 fn drop_shape(dims: &[usize], axes: &[usize]) -> Vec<usize> {
-    dims.iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d).collect()
+    dims.iter()
+        .enumerate()
+        .filter(|(i, _)| !axes.contains(i))
+        .map(|(_, &d)| d)
+        .collect()
 }
 
 impl Tensor {
@@ -79,19 +96,29 @@ impl Tensor {
     pub(crate) fn reduce_keepdim(&self, kind: ReduceKind, axes: &[usize]) -> Result<Tensor> {
         let reduced: usize = axes.iter().map(|&a| self.dims()[a]).product();
         if reduced == 0 && kind != ReduceKind::Sum {
-            return Err(Error::shape(kind.name(), format!("cannot reduce an empty axis of shape {:?}", self.dims())));
+            return Err(Error::shape(
+                kind.name(),
+                format!("cannot reduce an empty axis of shape {:?}", self.dims()),
+            ));
         }
         let data = reduce_data(self, kind.kernel(), axes)?;
         let shape = keep_shape(self.dims(), axes);
-        Ok(Tensor::from_contiguous(data, shape).track(&[self], |out| Op::Reduce {
-            kind,
-            x: self.clone(),
-            axes: axes.to_vec(),
-            out,
-        }))
+        Ok(
+            Tensor::from_contiguous(data, shape).track(&[self], |out| Op::Reduce {
+                kind,
+                x: self.clone(),
+                axes: axes.to_vec(),
+                out,
+            }),
+        )
     }
 
-    fn reduce_with(&self, kind: ReduceKind, axes: Option<&[isize]>, keepdim: bool) -> Result<Tensor> {
+    fn reduce_with(
+        &self,
+        kind: ReduceKind,
+        axes: Option<&[isize]>,
+        keepdim: bool,
+    ) -> Result<Tensor> {
         let axes = self.resolve_axes(kind.name(), axes)?;
         let kept = self.reduce_keepdim(kind, &axes)?;
         if keepdim {
@@ -132,7 +159,10 @@ impl Tensor {
         let resolved = self.resolve_axes("mean", axes)?;
         let count: usize = resolved.iter().map(|&a| self.dims()[a]).product();
         if count == 0 {
-            return Err(Error::shape("mean", format!("cannot average an empty axis of shape {:?}", self.dims())));
+            return Err(Error::shape(
+                "mean",
+                format!("cannot average an empty axis of shape {:?}", self.dims()),
+            ));
         }
         self.sum(axes, keepdim)?.mul_scalar(1.0 / count as f32)
     }
@@ -144,12 +174,18 @@ impl Tensor {
         if count <= correction {
             return Err(Error::shape(
                 "var",
-                format!("needs more than {correction} elements per reduction, got {count} (shape {:?})", self.dims()),
+                format!(
+                    "needs more than {correction} elements per reduction, got {count} (shape {:?})",
+                    self.dims()
+                ),
             ));
         }
         // Two-pass (subtract the mean first): the one-pass E[x²]-E[x]² cancels catastrophically in f32.
         let centered = self.sub(&self.mean(axes, true)?)?;
-        centered.square()?.sum(axes, keepdim)?.mul_scalar(1.0 / (count - correction) as f32)
+        centered
+            .square()?
+            .sum(axes, keepdim)?
+            .mul_scalar(1.0 / (count - correction) as f32)
     }
 
     /// Standard deviation, `sqrt(var)`.
@@ -157,19 +193,39 @@ impl Tensor {
         self.var(axes, keepdim, correction)?.sqrt()
     }
 
-    fn arg_reduce(&self, op: ReduceOp, name: &'static str, axis: Option<isize>, keepdim: bool) -> Result<Tensor> {
+    fn arg_reduce(
+        &self,
+        op: ReduceOp,
+        name: &'static str,
+        axis: Option<isize>,
+        keepdim: bool,
+    ) -> Result<Tensor> {
         if self.numel() == 0 {
-            return Err(Error::shape(name, format!("cannot take {name} of an empty tensor of shape {:?}", self.dims())));
+            return Err(Error::shape(
+                name,
+                format!(
+                    "cannot take {name} of an empty tensor of shape {:?}",
+                    self.dims()
+                ),
+            ));
         }
         let Some(axis) = axis else {
             let flat = self.detach().reshape_to(&[self.numel()])?;
             let data = reduce_data(&flat, op, &[0])?;
-            let shape = if keepdim { vec![1; self.rank()] } else { vec![] };
+            let shape = if keepdim {
+                vec![1; self.rank()]
+            } else {
+                vec![]
+            };
             return Tensor::from_vec(data, &shape);
         };
         let axis = normalize_axis(name, axis, self.rank())?;
         let data = reduce_data(&self.detach(), op, &[axis])?;
-        let shape = if keepdim { keep_shape(self.dims(), &[axis]) } else { drop_shape(self.dims(), &[axis]) };
+        let shape = if keepdim {
+            keep_shape(self.dims(), &[axis])
+        } else {
+            drop_shape(self.dims(), &[axis])
+        };
         Tensor::from_vec(data, &shape)
     }
 
@@ -191,12 +247,14 @@ impl Tensor {
         let inner: usize = dims[axis + 1..].iter().product();
         let mut out = vec![0.0; self.numel()];
         self.with_contiguous(|x| softmax(x, outer, dims[axis], inner, &mut out, log))?;
-        Ok(Tensor::from_contiguous(out, dims.to_vec()).track(&[self], |out| Op::Softmax {
-            x: self.clone(),
-            axis,
-            log,
-            out,
-        }))
+        Ok(
+            Tensor::from_contiguous(out, dims.to_vec()).track(&[self], |out| Op::Softmax {
+                x: self.clone(),
+                axis,
+                log,
+                out,
+            }),
+        )
     }
 
     /// Numerically stable softmax along `axis`.

@@ -62,11 +62,13 @@ impl Tensor {
             let mut out = vec![0.0; x.len()];
             unary(op, x, &mut out).map(|()| out)
         })?;
-        Ok(Tensor::from_contiguous(out, self.dims().to_vec()).track(&[self], |out| Op::Unary {
-            op,
-            x: self.clone(),
-            out,
-        }))
+        Ok(
+            Tensor::from_contiguous(out, self.dims().to_vec()).track(&[self], |out| Op::Unary {
+                op,
+                x: self.clone(),
+                out,
+            }),
+        )
     }
 
     /// `x^p` for a scalar exponent.
@@ -100,7 +102,10 @@ impl Tensor {
         let lo = min.unwrap_or(f32::NEG_INFINITY);
         let hi = max.unwrap_or(f32::INFINITY);
         if lo.is_nan() || hi.is_nan() || lo > hi {
-            return Err(Error::invalid("clamp", format!("needs min <= max, got min={lo} max={hi}")));
+            return Err(Error::invalid(
+                "clamp",
+                format!("needs min <= max, got min={lo} max={hi}"),
+            ));
         }
         self.unary(UnaryOp::Clamp(lo, hi))
     }

@@ -18,13 +18,22 @@ impl Tensor {
     /// Reshape to a fully specified shape.
     pub fn reshape_to(&self, shape: &[usize]) -> Result<Tensor> {
         if shape.iter().product::<usize>() != self.numel() {
-            return Err(Error::mismatch("reshape", self.dims(), shape, "element counts differ"));
+            return Err(Error::mismatch(
+                "reshape",
+                self.dims(),
+                shape,
+                "element counts differ",
+            ));
         }
         if shape == self.dims() {
             return Ok(self.clone());
         }
         let source = self.contiguous()?;
-        let layout = Layout::new(shape.to_vec(), contiguous_strides(shape), source.layout().offset());
+        let layout = Layout::new(
+            shape.to_vec(),
+            contiguous_strides(shape),
+            source.layout().offset(),
+        );
         Ok(source.view(layout, || Op::Reshape { x: source.clone() }))
     }
 
@@ -39,33 +48,51 @@ impl Tensor {
             let data = self.storage().read();
             copy_strided(l.shape(), &data, l.offset(), l.strides(), &mut out)?;
         }
-        Ok(Tensor::from_contiguous(out, self.dims().to_vec()).track(&[self], |_| Op::Copy { x: self.clone() }))
+        Ok(Tensor::from_contiguous(out, self.dims().to_vec())
+            .track(&[self], |_| Op::Copy { x: self.clone() }))
     }
 
     /// Reorders the dimensions: result dim `i` is input dim `perm[i]`.
     pub fn permute(&self, perm: &[isize]) -> Result<Tensor> {
         let rank = self.rank();
         if perm.len() != rank {
-            return Err(Error::shape("permute", format!("needs {rank} axes for shape {:?}, got {perm:?}", self.dims())));
+            return Err(Error::shape(
+                "permute",
+                format!(
+                    "needs {rank} axes for shape {:?}, got {perm:?}",
+                    self.dims()
+                ),
+            ));
         }
         let mut resolved = Vec::with_capacity(rank);
         for &p in perm {
             let axis = normalize_axis("permute", p, rank)?;
             if resolved.contains(&axis) {
-                return Err(Error::shape("permute", format!("{perm:?} is not a permutation of the {rank} axes")));
+                return Err(Error::shape(
+                    "permute",
+                    format!("{perm:?} is not a permutation of the {rank} axes"),
+                ));
             }
             resolved.push(axis);
         }
         let l = self.layout();
         let shape = resolved.iter().map(|&a| l.shape()[a]).collect();
         let strides = resolved.iter().map(|&a| l.strides()[a]).collect();
-        Ok(self.view(Layout::new(shape, strides, l.offset()), || Op::Permute { x: self.clone(), perm: resolved.clone() }))
+        Ok(
+            self.view(Layout::new(shape, strides, l.offset()), || Op::Permute {
+                x: self.clone(),
+                perm: resolved.clone(),
+            }),
+        )
     }
 
     /// Swaps two dimensions.
     pub fn transpose(&self, dim0: isize, dim1: isize) -> Result<Tensor> {
         let rank = self.rank();
-        let (a, b) = (normalize_axis("transpose", dim0, rank)?, normalize_axis("transpose", dim1, rank)?);
+        let (a, b) = (
+            normalize_axis("transpose", dim0, rank)?,
+            normalize_axis("transpose", dim1, rank)?,
+        );
         let mut perm: Vec<isize> = (0..rank as isize).collect();
         perm.swap(a, b);
         self.permute(&perm)
@@ -84,8 +111,20 @@ impl Tensor {
         let l = self.layout();
         let mut shape = l.shape().to_vec();
         shape[axis] = length;
-        let offset = if length == 0 { l.offset() } else { l.offset() + start * l.strides()[axis] };
-        Ok(self.view(Layout::new(shape, l.strides().to_vec(), offset), || Op::Narrow { x: self.clone(), axis, start }))
+        let offset = if length == 0 {
+            l.offset()
+        } else {
+            l.offset() + start * l.strides()[axis]
+        };
+        Ok(
+            self.view(Layout::new(shape, l.strides().to_vec(), offset), || {
+                Op::Narrow {
+                    x: self.clone(),
+                    axis,
+                    start,
+                }
+            }),
+        )
     }
 
     /// Python-style slice `x[start:end:step]` along `axis`; negative bounds count from the end and
@@ -110,7 +149,13 @@ impl Tensor {
     /// Broadcasts size-1 dimensions to `shape` (`-1` keeps a dimension), as a view.
     pub fn expand(&self, shape: &[isize]) -> Result<Tensor> {
         if shape.len() < self.rank() {
-            return Err(Error::shape("expand", format!("cannot expand shape {:?} to fewer dimensions {shape:?}", self.dims())));
+            return Err(Error::shape(
+                "expand",
+                format!(
+                    "cannot expand shape {:?} to fewer dimensions {shape:?}",
+                    self.dims()
+                ),
+            ));
         }
         let lead = shape.len() - self.rank();
         let mut target = Vec::with_capacity(shape.len());
@@ -118,7 +163,12 @@ impl Tensor {
             target.push(match d {
                 -1 if i >= lead => self.dims()[i - lead],
                 d if d >= 0 => d as usize,
-                _ => return Err(Error::shape("expand", format!("invalid size {d} at dimension {i} of {shape:?}"))),
+                _ => {
+                    return Err(Error::shape(
+                        "expand",
+                        format!("invalid size {d} at dimension {i} of {shape:?}"),
+                    ))
+                }
             });
         }
         self.expand_to(&target)
@@ -134,7 +184,12 @@ impl Tensor {
         })?;
         for (i, &d) in self.dims().iter().enumerate() {
             if d != 1 && d != shape[lead + i] {
-                return Err(Error::mismatch("expand", self.dims(), shape, format!("dimension {i} is {d}, not 1")));
+                return Err(Error::mismatch(
+                    "expand",
+                    self.dims(),
+                    shape,
+                    format!("dimension {i} is {d}, not 1"),
+                ));
             }
         }
         let strides = self.layout().broadcast_strides(shape);
@@ -171,9 +226,15 @@ impl Tensor {
         if self.rank() == 0 {
             return self.reshape_to(&[1]);
         }
-        let (s, e) = (normalize_axis("flatten", start, self.rank())?, normalize_axis("flatten", end, self.rank())?);
+        let (s, e) = (
+            normalize_axis("flatten", start, self.rank())?,
+            normalize_axis("flatten", end, self.rank())?,
+        );
         if s > e {
-            return Err(Error::shape("flatten", format!("start axis {start} comes after end axis {end}")));
+            return Err(Error::shape(
+                "flatten",
+                format!("start axis {start} comes after end axis {end}"),
+            ));
         }
         let dims = self.dims();
         let mut shape = dims[..s].to_vec();

@@ -15,11 +15,29 @@ use super::pack::{pack_a, pack_b, MatRef};
 use crate::simd::{Kernel, Simd};
 
 /// Depth of a k block: B micro-panel `KC × 32` floats = 32 KiB fits in L1 (48 KiB).
-pub(crate) const KC: usize = 256;
+pub(crate) const KC: usize = 512;
+fn env(name: &str, d: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
+}
+fn kc_() -> usize {
+    static V: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *V.get_or_init(|| env("FG_KC", 256))
+}
+fn mc_() -> usize {
+    static V: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *V.get_or_init(|| env("FG_MC", 168))
+}
+fn nc_() -> usize {
+    static V: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *V.get_or_init(|| env("FG_NC", 2048))
+}
 /// Rows per A block: `MC × KC` floats = 168 KiB, well inside the 1 MiB L2.
-pub(crate) const MC: usize = 168;
+pub(crate) const MC: usize = 1024;
 /// Columns per B block: `KC × NC` floats = 2 MiB (L2 + shared L3).
-pub(crate) const NC: usize = 2048;
+pub(crate) const NC: usize = 4096;
 /// Upper bounds on the tile sizes of any level (for buffer sizing).
 pub(crate) const MR_MAX: usize = 16;
 pub(crate) const NR_MAX: usize = 64;
@@ -27,7 +45,7 @@ pub(crate) const NR_MAX: usize = 64;
 /// Register tile `(MR, NR)` used for a SIMD width of `lanes` floats.
 pub(crate) fn tile_dims(lanes: usize) -> (usize, usize) {
     match lanes {
-        16 => (14, 32),
+        16 => (6, 64),
         8 => (6, 16),
         4 => (6, 16),
         _ => (4, 4),
@@ -62,7 +80,7 @@ impl Kernel for GemmSerial<'_, '_> {
         // stride c_rs, and sized the buffers from MC/NC/KC and the MAX tiles.
         unsafe {
             match S::LANES {
-                16 => driver::<S, 14, 2>(s, &self.g, self.abuf, self.bbuf),
+                16 => driver::<S, 6, 4>(s, &self.g, self.abuf, self.bbuf),
                 8 => driver::<S, 6, 2>(s, &self.g, self.abuf, self.bbuf),
                 4 => driver::<S, 6, 4>(s, &self.g, self.abuf, self.bbuf),
                 _ => driver::<S, 4, 4>(s, &self.g, self.abuf, self.bbuf),
@@ -112,15 +130,16 @@ unsafe fn driver<S: Simd, const MR: usize, const NV: usize>(
     let nr = NV * S::LANES;
     // Scratch tile for ragged right edges (MR*NR <= 16*64).
     let mut tile = [0.0f32; MR_MAX * NR_MAX];
-    for jc in (0..g.n).step_by(NC) {
-        let nc = NC.min(g.n - jc);
-        for pc in (0..g.k).step_by(KC) {
-            let kc = KC.min(g.k - pc);
+    let (kcb, mcb, ncb) = (kc_(), mc_(), nc_());
+    for jc in (0..g.n).step_by(ncb) {
+        let nc = ncb.min(g.n - jc);
+        for pc in (0..g.k).step_by(kcb) {
+            let kc = kcb.min(g.k - pc);
             pack_b(g.b, pc, kc, jc, nc, nr, bbuf);
             let overwrite = !g.accumulate && pc == 0;
-            for ic in (0..g.m).step_by(MC) {
-                let mc = MC.min(g.m - ic);
-                pack_a(g.a, ic, mc, pc, kc, MR, abuf);
+            for ic in (0..g.m).step_by(mcb) {
+                let mc = mcb.min(g.m - ic);
+                pack_a::<MR>(g.a, ic, mc, pc, kc, abuf);
                 for jr in (0..nc).step_by(nr) {
                     let cols = nr.min(nc - jr);
                     let bp = bbuf[(jr / nr) * kc * nr..].as_ptr();

@@ -2,8 +2,14 @@
 //!
 //! Packing makes the inner loop independent of the caller's strides (so
 //! transposed views cost nothing extra), turns every access into a unit-stride
-//! stream the prefetchers follow, and zero-pads ragged edges so the
-//! micro-kernel always computes a full tile with identical arithmetic.
+//! stream the prefetchers follow, avoids cache-set aliasing of power-of-two
+//! leading dimensions, and zero-pads ragged edges so the micro-kernel always
+//! computes a full tile with identical arithmetic.
+//!
+//! Packing A from a row-major matrix is a transpose (each k step needs one
+//! value from each of MR rows); it runs once per A block but is the largest
+//! packing cost, so its inner loops use unchecked pointer reads after one
+//! up-front bounds check per panel.
 
 /// A strided read-only matrix view: element `(i, j)` at `data[off + i*rs + j*cs]`.
 #[derive(Clone, Copy)]
@@ -19,48 +25,63 @@ impl MatRef<'_> {
     fn at(&self, i: usize, j: usize) -> f32 {
         self.data[self.off + i * self.rs + j * self.cs]
     }
+
+    /// Whether the `rows × cols` block at `(i0, j0)` lies inside `data`.
+    fn block_in_bounds(&self, i0: usize, rows: usize, j0: usize, cols: usize) -> bool {
+        if rows == 0 || cols == 0 {
+            return true;
+        }
+        let last = (i0 + rows - 1)
+            .checked_mul(self.rs)
+            .and_then(|x| {
+                (j0 + cols - 1)
+                    .checked_mul(self.cs)
+                    .and_then(|y| x.checked_add(y))
+            })
+            .and_then(|x| x.checked_add(self.off));
+        matches!(last, Some(l) if l < self.data.len())
+    }
 }
 
-/// Packs the `rows × kc` block of A at `(i0, p0)` into row panels of `mr`
-/// rows: panel `t` holds, for each `p`, the `mr` values `A[i0+t*mr.., p0+p]`
-/// contiguously (`kc * mr` floats per panel; missing rows are zero).
-pub(crate) fn pack_a(
+/// Packs the `rows × kc` block of A at `(i0, p0)` into row panels of `MR`
+/// rows: panel `t` holds, for each `p`, the `MR` values `A[i0+t*MR.., p0+p]`
+/// contiguously (`kc * MR` floats per panel; missing rows are zero).
+pub(crate) fn pack_a<const MR: usize>(
     a: MatRef<'_>,
     i0: usize,
     rows: usize,
     p0: usize,
     kc: usize,
-    mr: usize,
     dst: &mut [f32],
 ) {
+    let fast = a.block_in_bounds(i0, rows, p0, kc);
     for (t, panel) in dst
-        .chunks_exact_mut(kc * mr)
-        .take(rows.div_ceil(mr))
+        .chunks_exact_mut(kc * MR)
+        .take(rows.div_ceil(MR))
         .enumerate()
     {
-        let r0 = t * mr;
-        let live = (rows - r0).min(mr);
-        if a.cs == 1 {
-            // Row-major A: read each row contiguously, scatter with stride mr.
-            for i in 0..live {
-                let base = a.off + (i0 + r0 + i) * a.rs + p0;
-                for (p, &v) in a.data[base..base + kc].iter().enumerate() {
-                    panel[p * mr + i] = v;
+        let r0 = i0 + t * MR;
+        let live = (rows - t * MR).min(MR);
+        if fast && a.cs == 1 && live == MR {
+            // Row-major A: MR row streams, one contiguous MR-group per k step.
+            let base = a.data.as_ptr().wrapping_add(a.off + r0 * a.rs + p0);
+            for (p, col) in panel.chunks_exact_mut(MR).enumerate() {
+                for (i, d) in col.iter_mut().enumerate() {
+                    // SAFETY: (r0+i, p0+p) is inside the block checked by
+                    // `block_in_bounds` (i < MR = live rows, p < kc).
+                    *d = unsafe { *base.add(i * a.rs + p) };
                 }
             }
-            if live < mr {
-                for p in 0..kc {
-                    panel[p * mr + live..(p + 1) * mr].fill(0.0);
-                }
+        } else if fast && a.rs == 1 && live == MR {
+            // Column-major (transposed) A: each k step is a contiguous copy.
+            for (p, col) in panel.chunks_exact_mut(MR).enumerate() {
+                let s = a.off + r0 + (p0 + p) * a.cs;
+                col.copy_from_slice(&a.data[s..s + MR]);
             }
         } else {
-            for (p, col) in panel.chunks_exact_mut(mr).enumerate() {
+            for (p, col) in panel.chunks_exact_mut(MR).enumerate() {
                 for (i, d) in col.iter_mut().enumerate() {
-                    *d = if i < live {
-                        a.at(i0 + r0 + i, p0 + p)
-                    } else {
-                        0.0
-                    };
+                    *d = if i < live { a.at(r0 + i, p0 + p) } else { 0.0 };
                 }
             }
         }
@@ -79,42 +100,38 @@ pub(crate) fn pack_b(
     nr: usize,
     dst: &mut [f32],
 ) {
+    let fast = b.block_in_bounds(p0, kc, j0, cols);
     for (t, panel) in dst
         .chunks_exact_mut(kc * nr)
         .take(cols.div_ceil(nr))
         .enumerate()
     {
-        let c0 = t * nr;
-        let live = (cols - c0).min(nr);
+        let c0 = j0 + t * nr;
+        let live = (cols - t * nr).min(nr);
         if b.cs == 1 {
             // Row-major B: each panel row is a contiguous slice of a B row.
             for (p, row) in panel.chunks_exact_mut(nr).enumerate() {
-                let base = b.off + (p0 + p) * b.rs + j0 + c0;
-                row[..live].copy_from_slice(&b.data[base..base + live]);
+                let s = b.off + (p0 + p) * b.rs + c0;
+                row[..live].copy_from_slice(&b.data[s..s + live]);
                 row[live..].fill(0.0);
             }
-        } else if b.rs == 1 {
-            // Column-major (transposed) B: read columns contiguously.
-            for j in 0..nr {
-                if j < live {
-                    let base = b.off + (j0 + c0 + j) * b.cs + p0;
-                    for (p, &v) in b.data[base..base + kc].iter().enumerate() {
-                        panel[p * nr + j] = v;
-                    }
-                } else {
-                    for p in 0..kc {
-                        panel[p * nr + j] = 0.0;
-                    }
+        } else if fast && b.rs == 1 {
+            // Column-major (transposed) B: nr column streams.
+            let base = b.data.as_ptr().wrapping_add(b.off + c0 * b.cs + p0);
+            for (p, row) in panel.chunks_exact_mut(nr).enumerate() {
+                for (j, d) in row.iter_mut().enumerate() {
+                    *d = if j < live {
+                        // SAFETY: (p0+p, c0+j) is inside the checked block.
+                        unsafe { *base.add(j * b.cs + p) }
+                    } else {
+                        0.0
+                    };
                 }
             }
         } else {
             for (p, row) in panel.chunks_exact_mut(nr).enumerate() {
                 for (j, d) in row.iter_mut().enumerate() {
-                    *d = if j < live {
-                        b.at(p0 + p, j0 + c0 + j)
-                    } else {
-                        0.0
-                    };
+                    *d = if j < live { b.at(p0 + p, c0 + j) } else { 0.0 };
                 }
             }
         }
