@@ -103,7 +103,7 @@ pub fn resolve_shape(op: &'static str, spec: &[isize], total: usize) -> Result<V
     }
     let mut out: Vec<usize> = spec.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(i) = infer {
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             return Err(Error::shape(
                 op,
                 format!("cannot infer -1 in {spec:?} for {total} elements"),

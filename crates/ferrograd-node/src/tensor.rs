@@ -417,7 +417,7 @@ impl NativeTensor {
     /// `pads` holds `before, after` pairs for each dimension, outermost first.
     #[napi(catch_unwind)]
     pub fn pad(&self, env: Env, pads: Vec<u32>, value: f64) -> Result<NativeTensor, ErrorCode> {
-        if pads.len() % 2 != 0 {
+        if !pads.len().is_multiple_of(2) {
             return Err(fg_error(
                 ErrorCode::Core("ValueError"),
                 "pad: pads must hold (before, after) pairs",

@@ -45,7 +45,7 @@ pub(crate) const NR_MAX: usize = 64;
 /// Register tile `(MR, NR)` used for a SIMD width of `lanes` floats.
 pub(crate) fn tile_dims(lanes: usize) -> (usize, usize) {
     match lanes {
-        16 => (6, 64),
+        16 => (12, 32),
         8 => (6, 16),
         4 => (6, 16),
         _ => (4, 4),
@@ -80,7 +80,7 @@ impl Kernel for GemmSerial<'_, '_> {
         // stride c_rs, and sized the buffers from MC/NC/KC and the MAX tiles.
         unsafe {
             match S::LANES {
-                16 => driver::<S, 6, 4>(s, &self.g, self.abuf, self.bbuf),
+                16 => driver::<S, 12, 2>(s, &self.g, self.abuf, self.bbuf),
                 8 => driver::<S, 6, 2>(s, &self.g, self.abuf, self.bbuf),
                 4 => driver::<S, 6, 4>(s, &self.g, self.abuf, self.bbuf),
                 _ => driver::<S, 4, 4>(s, &self.g, self.abuf, self.bbuf),
