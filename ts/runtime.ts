@@ -1,11 +1,14 @@
 import * as binding from './native';
-import { native, nativeAsync } from './errors';
+import { ValueError, native, nativeAsync } from './errors';
 
 /**
  * Sets the number of threads of the engine's single thread pool (default: all cores).
  * All kernels share this pool; nothing else spawns compute threads.
  */
 export function setNumThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new ValueError(`setNumThreads: needs a positive integer, got ${threads}`);
+  }
   native(() => binding.setNumThreads(threads));
 }
 

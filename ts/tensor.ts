@@ -270,7 +270,7 @@ export class Tensor implements Disposable {
   ceil(): Tensor {
     return this.unary('ceil');
   }
-  /** Round half away from zero. */
+  /** Round to the nearest integer, halves to even (as PyTorch). */
   round(): Tensor {
     return this.unary('round');
   }
@@ -472,9 +472,10 @@ export class Tensor implements Disposable {
   transpose(dim0 = -2, dim1 = -1): Tensor {
     return new Tensor(native(() => this.native.transpose(dim0, dim1)));
   }
-  /** `length` entries of `axis` from `start`. A view. */
+  /** `length` entries of `axis` from `start` (negative counts from the end, as PyTorch). A view. */
   narrow(axis: number, start: number, length: number): Tensor {
-    return new Tensor(native(() => this.native.narrow(axis, start, length)));
+    const from = start < 0 ? start + (this.shape.at(axis) ?? 0) : start;
+    return new Tensor(native(() => this.native.narrow(axis, from, length)));
   }
   /** Python-style `x[start:end:step]` along `axis` (negative bounds count from the end). */
   slice(axis: number, start = 0, end?: number, step = 1): Tensor {
@@ -601,7 +602,8 @@ function inferShape(data: NestedArray, op: string): number[] {
 
 function flatten(data: NestedArray, shape: number[], out: number[], dim: number, op: string): void {
   if (dim === shape.length) {
-    if (typeof data !== 'number') throw new ShapeError(`${op}: ragged nested array: expected a number at depth ${dim}`);
+    if (Array.isArray(data)) throw new ShapeError(`${op}: ragged nested array: expected a number at depth ${dim}`);
+    if (typeof data !== 'number') throw new ValueError(`${op}: expected numbers, got ${typeof data} at depth ${dim}`);
     out.push(data);
     return;
   }

@@ -6,6 +6,7 @@
 //! reverse topological order; every derivative rule is written with tensor ops, so running it with
 //! `create_graph` yields differentiable gradients (gradients of gradients).
 
+mod alloc;
 mod backprop;
 mod display;
 mod dtype;

@@ -176,7 +176,7 @@ fn creation_functions() {
         vec![-1.0, -0.5, 0.0, 0.5, 1.0]
     );
     assert_eq!(
-        Tensor::eye(2, 3).to_vec(),
+        Tensor::eye(2, 3).unwrap().to_vec(),
         vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
     );
     assert_eq!(Tensor::full(&[2], 7.0).to_vec(), vec![7.0, 7.0]);

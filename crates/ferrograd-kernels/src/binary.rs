@@ -132,19 +132,110 @@ impl Kernel for BinaryRow<'_> {
         let (a, b, out) = (self.a, self.b, self.out);
         // One monomorphized loop per op: the match is hoisted out of the loop.
         match self.op {
-            BinaryOp::Add => map2(s, a, b, out, |x, y| apply(s, BinaryOp::Add, x, y)),
-            BinaryOp::Sub => map2(s, a, b, out, |x, y| apply(s, BinaryOp::Sub, x, y)),
-            BinaryOp::Mul => map2(s, a, b, out, |x, y| apply(s, BinaryOp::Mul, x, y)),
-            BinaryOp::Div => map2(s, a, b, out, |x, y| apply(s, BinaryOp::Div, x, y)),
-            BinaryOp::Pow => map2(s, a, b, out, |x, y| apply(s, BinaryOp::Pow, x, y)),
-            BinaryOp::Maximum => map2(s, a, b, out, |x, y| apply(s, BinaryOp::Maximum, x, y)),
-            BinaryOp::Minimum => map2(s, a, b, out, |x, y| apply(s, BinaryOp::Minimum, x, y)),
-            BinaryOp::Eq => map2(s, a, b, out, |x, y| apply(s, BinaryOp::Eq, x, y)),
-            BinaryOp::Ne => map2(s, a, b, out, |x, y| apply(s, BinaryOp::Ne, x, y)),
-            BinaryOp::Lt => map2(s, a, b, out, |x, y| apply(s, BinaryOp::Lt, x, y)),
-            BinaryOp::Le => map2(s, a, b, out, |x, y| apply(s, BinaryOp::Le, x, y)),
-            BinaryOp::Gt => map2(s, a, b, out, |x, y| apply(s, BinaryOp::Gt, x, y)),
-            BinaryOp::Ge => map2(s, a, b, out, |x, y| apply(s, BinaryOp::Ge, x, y)),
+            BinaryOp::Add => map2(
+                s,
+                a,
+                b,
+                out,
+                #[inline(always)]
+                |x, y| apply(s, BinaryOp::Add, x, y),
+            ),
+            BinaryOp::Sub => map2(
+                s,
+                a,
+                b,
+                out,
+                #[inline(always)]
+                |x, y| apply(s, BinaryOp::Sub, x, y),
+            ),
+            BinaryOp::Mul => map2(
+                s,
+                a,
+                b,
+                out,
+                #[inline(always)]
+                |x, y| apply(s, BinaryOp::Mul, x, y),
+            ),
+            BinaryOp::Div => map2(
+                s,
+                a,
+                b,
+                out,
+                #[inline(always)]
+                |x, y| apply(s, BinaryOp::Div, x, y),
+            ),
+            BinaryOp::Pow => map2(
+                s,
+                a,
+                b,
+                out,
+                #[inline(always)]
+                |x, y| apply(s, BinaryOp::Pow, x, y),
+            ),
+            BinaryOp::Maximum => map2(
+                s,
+                a,
+                b,
+                out,
+                #[inline(always)]
+                |x, y| apply(s, BinaryOp::Maximum, x, y),
+            ),
+            BinaryOp::Minimum => map2(
+                s,
+                a,
+                b,
+                out,
+                #[inline(always)]
+                |x, y| apply(s, BinaryOp::Minimum, x, y),
+            ),
+            BinaryOp::Eq => map2(
+                s,
+                a,
+                b,
+                out,
+                #[inline(always)]
+                |x, y| apply(s, BinaryOp::Eq, x, y),
+            ),
+            BinaryOp::Ne => map2(
+                s,
+                a,
+                b,
+                out,
+                #[inline(always)]
+                |x, y| apply(s, BinaryOp::Ne, x, y),
+            ),
+            BinaryOp::Lt => map2(
+                s,
+                a,
+                b,
+                out,
+                #[inline(always)]
+                |x, y| apply(s, BinaryOp::Lt, x, y),
+            ),
+            BinaryOp::Le => map2(
+                s,
+                a,
+                b,
+                out,
+                #[inline(always)]
+                |x, y| apply(s, BinaryOp::Le, x, y),
+            ),
+            BinaryOp::Gt => map2(
+                s,
+                a,
+                b,
+                out,
+                #[inline(always)]
+                |x, y| apply(s, BinaryOp::Gt, x, y),
+            ),
+            BinaryOp::Ge => map2(
+                s,
+                a,
+                b,
+                out,
+                #[inline(always)]
+                |x, y| apply(s, BinaryOp::Ge, x, y),
+            ),
         }
     }
 }

@@ -37,8 +37,8 @@ pub enum KernelError {
         /// Length of the mismatching array.
         got: usize,
     },
-    /// A thread count of zero was requested.
-    #[error("invalid thread count {0}: must be at least 1")]
+    /// A thread count of zero or above [`MAX_THREADS`](crate::MAX_THREADS) was requested.
+    #[error("invalid thread count {0}: must be between 1 and 1024")]
     InvalidThreads(usize),
     /// A reduction without identity (max, min, argmax, logsumexp, softmax) over an empty axis.
     #[error("{kernel}: cannot reduce over an empty axis")]

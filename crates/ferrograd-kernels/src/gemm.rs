@@ -3,6 +3,7 @@
 //! DECISION (see README in benches/gemm): filled in below after benchmarking.
 
 mod driver;
+mod gemv;
 mod kernel;
 mod pack;
 
@@ -12,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::cpu::{simd_level, SimdLevel};
 use crate::error::KernelError;
-use crate::pool::{install, num_threads};
+use crate::pool::{install, num_threads, parallel_chunks_mut};
 use crate::simd::dispatch;
 use driver::{tile_dims, GemmArgs, GemmSerial, KC, MC, MR_MAX, NC, NR_MAX};
 use pack::MatRef;
@@ -109,6 +110,39 @@ pub fn sgemm(
     Ok(())
 }
 
+/// [`sgemm`] at an explicit SIMD level (tests cover every fallback with it).
+#[cfg(test)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sgemm_with(
+    level: SimdLevel,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: (&[f32], usize, usize),
+    b: (&[f32], usize, usize),
+    c: &mut [f32],
+    c_rs: usize,
+    accumulate: bool,
+) -> Result<(), KernelError> {
+    check_matrix("sgemm", m, k, a.1, a.2, 0, a.0.len())?;
+    check_matrix("sgemm", k, n, b.1, b.2, 0, b.0.len())?;
+    check_c("sgemm", m, n, c_rs, c.len())?;
+    let am = MatRef {
+        data: a.0,
+        off: 0,
+        rs: a.1,
+        cs: a.2,
+    };
+    let bm = MatRef {
+        data: b.0,
+        off: 0,
+        rs: b.1,
+        cs: b.2,
+    };
+    gemm_validated(level, m, n, k, am, bm, c, c_rs, accumulate, true);
+    Ok(())
+}
+
 /// Raw C pointer shared by the threads of one GEMM.
 #[derive(Clone, Copy)]
 struct CPtr(*mut f32);
@@ -158,6 +192,96 @@ fn run_serial(level: SimdLevel, g: GemmArgs<'_>) {
     PACK_B.with(|c| c.set(bbuf));
 }
 
+/// Elements of matrix traffic per task before a matrix–vector product is
+/// split across threads (memory-bound: ~64K floats ≈ 256 KiB per task).
+const GEMV_PAR_MIN: usize = 64 * 1024;
+
+/// `m == 1` or `n == 1`: one pass over the matrix operand (see `gemv.rs`).
+#[allow(clippy::too_many_arguments)]
+fn gemv_path(
+    level: SimdLevel,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    c: &mut [f32],
+    c_rs: usize,
+    accumulate: bool,
+    parallel: bool,
+) {
+    // y = M · x with M: rows × k, x: k, y written with stride y_stride.
+    let (rows, mat, x, y_stride) = if m == 1 {
+        // C row = a · B  ⇔  y = Bᵀ a: rows of Bᵀ are columns of B.
+        let bt = MatRef {
+            rs: b.cs,
+            cs: b.rs,
+            ..b
+        };
+        (n, bt, (a.data, a.off, a.cs), 1)
+    } else {
+        (m, a, (b.data, b.off, b.rs), c_rs)
+    };
+    // Contiguous copy of x (k floats): cheap, and lets the kernels use vector loads.
+    let xv: Vec<f32> = (0..k).map(|p| x.0[x.1 + p * x.2]).collect();
+    let mut y = vec![0.0f32; rows];
+    let min_rows = if parallel {
+        GEMV_PAR_MIN.div_ceil(k).next_multiple_of(64)
+    } else {
+        usize::MAX
+    };
+    parallel_chunks_mut(&mut y, min_rows, |r0, out| {
+        if mat.cs == 1 {
+            dispatch(
+                level,
+                gemv::DotRows {
+                    m: mat,
+                    x: &xv,
+                    r0,
+                    out,
+                },
+            );
+        } else if mat.rs == 1 {
+            dispatch(
+                level,
+                gemv::AxpyCols {
+                    m: mat,
+                    x: &xv,
+                    r0,
+                    out,
+                },
+            );
+        } else {
+            // General strides: gather each row once, then a contiguous dot.
+            let mut row = vec![0.0f32; k];
+            for (r, o) in out.iter_mut().enumerate() {
+                for (p, v) in row.iter_mut().enumerate() {
+                    *v = mat.data[mat.off + (r0 + r) * mat.rs + p * mat.cs];
+                }
+                let one = MatRef {
+                    data: &row,
+                    off: 0,
+                    rs: k,
+                    cs: 1,
+                };
+                dispatch(
+                    level,
+                    gemv::DotRows {
+                        m: one,
+                        x: &xv,
+                        r0: 0,
+                        out: std::slice::from_mut(o),
+                    },
+                );
+            }
+        }
+    });
+    for (r, v) in y.into_iter().enumerate() {
+        let d = &mut c[r * y_stride];
+        *d = if accumulate { *d + v } else { v };
+    }
+}
+
 /// Register-tile width in floats for `level`.
 fn lanes(level: SimdLevel) -> usize {
     match level {
@@ -193,6 +317,10 @@ fn gemm_validated(
         }
         return;
     }
+    if m == 1 || n == 1 {
+        gemv_path(level, m, n, k, a, b, c, c_rs, accumulate, parallel);
+        return;
+    }
     let cp = CPtr(c.as_mut_ptr());
     let sub = |i0: usize, i1: usize, j0: usize, j1: usize| GemmArgs {
         m: i1 - i0,
@@ -218,11 +346,16 @@ fn gemm_validated(
         return;
     }
     // One contiguous part per thread, aligned to whole register tiles so no
-    // extra ragged edges appear. Prefer splitting rows: every thread packs
-    // the whole of the *other* operand, and packing B (row copies) is much
-    // cheaper than packing A (a transpose for row-major A).
+    // extra ragged edges appear. Every thread packs its share of one operand
+    // and *all* of the other, so split the dimension whose operand is more
+    // expensive to pack in full (copies cost 1, transposes/gathers more).
     let (mr, nr) = tile_dims(lanes(level));
-    let split_n = m < 4 * mr * threads && n > m;
+    let cost_a = if a.cs == 1 || a.rs == 1 { 1 } else { 3 };
+    let cost_b = if b.cs == 1 { 1 } else { 2 };
+    let t = threads;
+    let split_m_cost = cost_b * n * t + cost_a * m;
+    let split_n_cost = cost_a * m * t + cost_b * n;
+    let split_n = split_n_cost < split_m_cost;
     let (dim, align) = if split_n { (n, nr) } else { (m, mr) };
     let step = dim.div_ceil(threads).next_multiple_of(align);
     let parts = dim.div_ceil(step);

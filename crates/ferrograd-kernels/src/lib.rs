@@ -31,7 +31,7 @@ pub use cpu::{simd_level, SimdLevel};
 pub use error::KernelError;
 pub use gemm::{sgemm, sgemm_batched};
 pub use peak::measure_peak_gflops;
-pub use pool::{install, num_threads, parallel_for, set_num_threads};
+pub use pool::{install, num_threads, parallel_for, set_num_threads, MAX_THREADS};
 pub use reduce::{reduce, ReduceOp};
 pub use rng::{fill_normal, fill_uniform};
 pub use softmax::softmax;

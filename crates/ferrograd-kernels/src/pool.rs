@@ -19,6 +19,11 @@ use crate::error::KernelError;
 /// Current pool. `None` until first use (lazy, so merely loading the library
 /// spawns no threads) or if building a pool failed (then work runs inline).
 static POOL: RwLock<Option<Arc<ThreadPool>>> = RwLock::new(None);
+/// Largest accepted thread count. Compute kernels gain nothing from
+/// oversubscription, and an unchecked value (e.g. `-1` wrapped to `u32::MAX`
+/// by a binding) would otherwise make rayon try to spawn billions of threads.
+pub const MAX_THREADS: usize = 1024;
+
 /// Requested thread count; 0 means "not chosen yet, use the hardware default".
 static THREADS: AtomicUsize = AtomicUsize::new(0);
 
@@ -47,10 +52,11 @@ fn build_pool(n: usize) -> Option<Arc<ThreadPool>> {
 
 /// Sets the number of worker threads and rebuilds the pool.
 ///
-/// Safe to call at any time from any thread: work already running on the old
-/// pool finishes there; new work goes to the new pool.
+/// `n` must be in `1..=MAX_THREADS` ([`KernelError::InvalidThreads`]
+/// otherwise). Safe to call at any time from any thread: work already running
+/// on the old pool finishes there; new work goes to the new pool.
 pub fn set_num_threads(n: usize) -> Result<(), KernelError> {
-    if n == 0 {
+    if n == 0 || n > MAX_THREADS {
         return Err(KernelError::InvalidThreads(n));
     }
     let pool = build_pool(n);
@@ -91,7 +97,7 @@ pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 fn chunk_count(len: usize, min_chunk: usize) -> usize {
     let min_chunk = min_chunk.max(1);
     let threads = num_threads();
-    if threads <= 1 || len < 2 * min_chunk {
+    if threads <= 1 || len < min_chunk.saturating_mul(2) {
         1
     } else {
         threads.min(len / min_chunk).max(1)
@@ -175,86 +181,4 @@ pub(crate) fn parallel_rows_mut<T: Send>(
             .enumerate()
             .for_each(|(c, chunk)| f(c * step, chunk));
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testutil::THREAD_LOCK;
-
-    #[test]
-    fn set_threads_validates_and_applies() {
-        let _g = THREAD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        assert_eq!(set_num_threads(0), Err(KernelError::InvalidThreads(0)));
-        set_num_threads(3).unwrap();
-        assert_eq!(num_threads(), 3);
-        let n = install(rayon::current_num_threads);
-        assert_eq!(n, 3);
-        set_num_threads(2).unwrap();
-        assert_eq!(install(rayon::current_num_threads), 2);
-    }
-
-    #[test]
-    fn parallel_for_covers_range_exactly_once() {
-        let _g = THREAD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        set_num_threads(2).unwrap();
-        for &(len, min) in &[
-            (0usize, 1usize),
-            (1, 1),
-            (10, 100),
-            (1000, 10),
-            (100_003, 1000),
-        ] {
-            let hits: Vec<AtomicUsize> = (0..len).map(|_| AtomicUsize::new(0)).collect();
-            let calls = AtomicUsize::new(0);
-            parallel_for(len, min, |r| {
-                calls.fetch_add(1, Ordering::Relaxed);
-                assert!(r.len() >= min.min(len) || r.end == len);
-                for i in r {
-                    hits[i].fetch_add(1, Ordering::Relaxed);
-                }
-            });
-            assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
-            if len < 2 * min {
-                assert!(calls.load(Ordering::Relaxed) <= 1);
-            }
-        }
-    }
-
-    #[test]
-    fn install_nested_does_not_deadlock() {
-        let _g = THREAD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        set_num_threads(2).unwrap();
-        let v = install(|| install(|| 7));
-        assert_eq!(v, 7);
-        // parallel_for from inside a worker still works (rayon nests in-pool).
-        let sum = AtomicUsize::new(0);
-        install(|| {
-            parallel_for(100_000, 1000, |r| {
-                sum.fetch_add(r.len(), Ordering::Relaxed);
-            })
-        });
-        assert_eq!(sum.load(Ordering::Relaxed), 100_000);
-    }
-
-    #[test]
-    fn set_threads_concurrently_with_work() {
-        let _g = THREAD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        let worker = std::thread::spawn(|| {
-            let mut total = 0usize;
-            for _ in 0..50 {
-                let s = AtomicUsize::new(0);
-                parallel_for(50_000, 1000, |r| {
-                    s.fetch_add(r.len(), Ordering::Relaxed);
-                });
-                total += s.load(Ordering::Relaxed);
-            }
-            total
-        });
-        for i in 0..20 {
-            set_num_threads(1 + i % 3).unwrap();
-        }
-        assert_eq!(worker.join().unwrap(), 50 * 50_000);
-        set_num_threads(2).unwrap();
-    }
 }

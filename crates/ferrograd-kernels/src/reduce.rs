@@ -136,13 +136,12 @@ pub(crate) fn reduce_with(
 /// Reduces one contiguous row; very long rows are split into fixed
 /// segments reduced in parallel (fixed, so the result is thread-count independent).
 fn reduce_row(level: SimdLevel, op: ReduceOp, row: &[f32]) -> f32 {
-    if op == ReduceOp::Sum {
-        return sum_par(level, row, Term::Value);
-    }
-    let (m, has_nan) = minmax_par(level, row, !matches!(op, ReduceOp::Min | ReduceOp::ArgMin));
+    let is_max = !matches!(op, ReduceOp::Min | ReduceOp::ArgMin);
+    let minmax = || minmax_par(level, row, is_max);
     match op {
         ReduceOp::Sum => sum_par(level, row, Term::Value),
         ReduceOp::Max | ReduceOp::Min => {
+            let (m, has_nan) = minmax();
             if has_nan {
                 f32::NAN
             } else {
@@ -150,10 +149,12 @@ fn reduce_row(level: SimdLevel, op: ReduceOp, row: &[f32]) -> f32 {
             }
         }
         ReduceOp::ArgMax | ReduceOp::ArgMin => {
+            let (m, has_nan) = minmax();
             let target = if has_nan { f32::NAN } else { m };
             dispatch(level, FindFirst { x: row, target }) as f32
         }
         ReduceOp::LogSumExp => {
+            let (m, has_nan) = minmax();
             if has_nan {
                 f32::NAN
             } else if m.is_infinite() {
@@ -270,20 +271,17 @@ impl Kernel for RowMinMax<'_> {
         let mut nan = s.is_nan(s.splat(0.0));
         // Operand order max(v, acc): a NaN in v leaves acc untouched; NaNs
         // are tracked separately in a mask.
-        let step = |acc: S::V, v: S::V| {
-            if self.is_max {
-                s.max(v, acc)
-            } else {
-                s.min(v, acc)
-            }
-        };
         let mut i = 0;
         while i + 4 * l <= x.len() {
             for (k, a) in acc.iter_mut().enumerate() {
                 // SAFETY: i + 4*LANES <= len.
                 let v = unsafe { s.load(x.as_ptr().add(i + k * l)) };
                 nan = s.mask_or(nan, s.is_nan(v));
-                *a = step(*a, v);
+                *a = if self.is_max {
+                    s.max(v, *a)
+                } else {
+                    s.min(v, *a)
+                };
             }
             i += 4 * l;
         }
@@ -386,64 +384,77 @@ fn store_cols<S: Simd, const T: usize>(s: S, out: &mut [f32], at: usize, v: &[S:
 fn col_tile<S: Simd, const T: usize>(s: S, k: &ColReduce<'_>, c: usize, end: usize) -> [S::V; T] {
     let (x, rows, inner) = (k.x, k.rows, k.inner);
     let is_max = matches!(k.op, ReduceOp::Max | ReduceOp::ArgMax | ReduceOp::LogSumExp);
-    let minmax = |with_index: bool| {
-        let init = if is_max {
-            f32::NEG_INFINITY
-        } else {
-            f32::INFINITY
-        };
-        let mut best = [s.splat(init); T];
-        let mut idx = [s.splat(0.0); T];
-        let mut nan = [s.is_nan(s.splat(0.0)); T];
-        let mut nan_idx = [s.splat(f32::INFINITY); T];
-        for r in 0..rows {
-            let v = load_cols::<S, T>(s, x, inner, r, c, end, 0.0);
-            let rv = s.splat(r as f32);
-            for t in 0..T {
-                let better = if is_max {
-                    s.gt(v[t], best[t])
-                } else {
-                    s.lt(v[t], best[t])
-                };
-                best[t] = s.select(better, v[t], best[t]);
-                let vn = s.is_nan(v[t]);
-                if with_index {
-                    idx[t] = s.select(better, rv, idx[t]);
-                    // Rows only increase, so min() keeps the first NaN row.
-                    nan_idx[t] = s.select(vn, s.min(nan_idx[t], rv), nan_idx[t]);
-                }
-                nan[t] = s.mask_or(nan[t], vn);
-            }
-        }
-        (best, idx, nan, nan_idx)
-    };
     let nanv = s.splat(f32::NAN);
     match k.op {
         ReduceOp::Sum => col_sum::<S, T>(s, x, rows, inner, c, end, None),
         ReduceOp::Max | ReduceOp::Min => {
-            let (best, _, nan, _) = minmax(false);
-            std::array::from_fn(|t| s.select(nan[t], nanv, best[t]))
+            let (best, _, nan, _) = col_minmax::<S, T>(s, k, c, end, is_max, false);
+            crate::simd::arr!(s, T, |t| s.select(nan[t], nanv, best[t]))
         }
         ReduceOp::ArgMax | ReduceOp::ArgMin => {
-            let (_, idx, nan, nan_idx) = minmax(true);
-            std::array::from_fn(|t| s.select(nan[t], nan_idx[t], idx[t]))
+            let (_, idx, nan, nan_idx) = col_minmax::<S, T>(s, k, c, end, is_max, true);
+            crate::simd::arr!(s, T, |t| s.select(nan[t], nan_idx[t], idx[t]))
         }
         ReduceOp::LogSumExp => {
-            let (m, _, nan, _) = minmax(false);
+            let (m, _, nan, _) = col_minmax::<S, T>(s, k, c, end, is_max, false);
             // Shift by the max, but use 0 for infinite maxima so that
             // exp(x - m) never sees inf - inf; those lanes are fixed below.
             let inf = s.splat(f32::INFINITY);
             let zero = s.splat(0.0);
-            let shift: [S::V; T] = std::array::from_fn(|t| {
+            let shift: [S::V; T] = crate::simd::arr!(s, T, |t| {
                 let finite = s.lt(s.abs(m[t]), inf);
                 s.select(finite, m[t], zero)
             });
             let sums = col_sum::<S, T>(s, x, rows, inner, c, end, Some(shift));
-            std::array::from_fn(|t| {
+            crate::simd::arr!(s, T, |t| {
                 let r = s.add(shift[t], crate::simd::math::log(s, sums[t]));
                 let r = s.select(s.eq(s.abs(m[t]), inf), m[t], r);
                 s.select(nan[t], nanv, r)
             })
         }
     }
+}
+
+/// Column max/min over all rows with NaN tracking; with `with_index` also
+/// the first row of the extreme value and the first NaN row (as f32).
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn col_minmax<S: Simd, const T: usize>(
+    s: S,
+    k: &ColReduce<'_>,
+    c: usize,
+    end: usize,
+    is_max: bool,
+    with_index: bool,
+) -> ([S::V; T], [S::V; T], [S::M; T], [S::V; T]) {
+    let (x, rows, inner) = (k.x, k.rows, k.inner);
+    let init = if is_max {
+        f32::NEG_INFINITY
+    } else {
+        f32::INFINITY
+    };
+    let mut best = [s.splat(init); T];
+    let mut idx = [s.splat(0.0); T];
+    let mut nan = [s.is_nan(s.splat(0.0)); T];
+    let mut nan_idx = [s.splat(f32::INFINITY); T];
+    for r in 0..rows {
+        let v = load_cols::<S, T>(s, x, inner, r, c, end, 0.0);
+        let rv = s.splat(r as f32);
+        for t in 0..T {
+            let better = if is_max {
+                s.gt(v[t], best[t])
+            } else {
+                s.lt(v[t], best[t])
+            };
+            best[t] = s.select(better, v[t], best[t]);
+            let vn = s.is_nan(v[t]);
+            if with_index {
+                idx[t] = s.select(better, rv, idx[t]);
+                // Rows only increase, so min() keeps the first NaN row.
+                nan_idx[t] = s.select(vn, s.min(nan_idx[t], rv), nan_idx[t]);
+            }
+            nan[t] = s.mask_or(nan[t], vn);
+        }
+    }
+    (best, idx, nan, nan_idx)
 }

@@ -97,7 +97,13 @@ impl Kernel for RowSoftmax<'_> {
         if self.log {
             let lse = m + row_sum(s, x, Term::ExpShift(m)).ln();
             let lv = s.splat(lse);
-            crate::elementwise::map1(s, x, out, |v| s.sub(v, lv));
+            crate::elementwise::map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| s.sub(v, lv),
+            );
             return;
         }
         // Pass 2: store exp(x - m) and sum it pairwise in the same sweep.
@@ -229,7 +235,7 @@ fn col_softmax_tile<S: Simd, const T: usize>(
     }
     if log {
         let sums = col_sum::<S, T>(s, x, rows, inner, c, inner, Some(m));
-        let lse: [S::V; T] = std::array::from_fn(|t| s.add(m[t], math::log(s, sums[t])));
+        let lse: [S::V; T] = crate::simd::arr!(s, T, |t| s.add(m[t], math::log(s, sums[t])));
         for r in 0..rows {
             let v = load_cols::<S, T>(s, x, inner, r, c, inner, 0.0);
             store_row::<S, T>(
@@ -238,7 +244,7 @@ fn col_softmax_tile<S: Simd, const T: usize>(
                 inner,
                 r,
                 c,
-                std::array::from_fn(|t| s.sub(v[t], lse[t])),
+                crate::simd::arr!(s, T, |t| s.sub(v[t], lse[t])),
             );
         }
         return;
@@ -250,7 +256,7 @@ fn col_softmax_tile<S: Simd, const T: usize>(
         let mut acc = [s.splat(0.0); T];
         while r < end {
             let v = load_cols::<S, T>(s, x, inner, r, c, inner, 0.0);
-            let e: [S::V; T] = std::array::from_fn(|t| math::exp(s, s.sub(v[t], m[t])));
+            let e: [S::V; T] = crate::simd::arr!(s, T, |t| math::exp(s, s.sub(v[t], m[t])));
             for t in 0..T {
                 acc[t] = s.add(acc[t], e[t]);
             }
@@ -260,7 +266,7 @@ fn col_softmax_tile<S: Simd, const T: usize>(
         cascade.push(s, acc);
     }
     let sums = cascade.finish(s);
-    let inv: [S::V; T] = std::array::from_fn(|t| s.div(s.splat(1.0), sums[t]));
+    let inv: [S::V; T] = crate::simd::arr!(s, T, |t| s.div(s.splat(1.0), sums[t]));
     for r in 0..rows {
         let v = load_cols::<S, T>(s, &*out, inner, r, c, inner, 0.0);
         store_row::<S, T>(
@@ -269,7 +275,7 @@ fn col_softmax_tile<S: Simd, const T: usize>(
             inner,
             r,
             c,
-            std::array::from_fn(|t| s.mul(v[t], inv[t])),
+            crate::simd::arr!(s, T, |t| s.mul(v[t], inv[t])),
         );
     }
 }

@@ -77,11 +77,23 @@ pub(crate) enum Term {
 #[inline(always)]
 pub(crate) fn row_sum<S: Simd>(s: S, x: &[f32], term: Term) -> f32 {
     match term {
-        Term::Value => row_sum_map(s, x, 0.0, |v| v),
+        Term::Value => row_sum_map(
+            s,
+            x,
+            0.0,
+            #[inline(always)]
+            |v| v,
+        ),
         Term::ExpShift(m) => {
             let mv = s.splat(m);
             // Padding with -inf makes exp(pad - m) = 0 in the tail vector.
-            row_sum_map(s, x, f32::NEG_INFINITY, |v| math::exp(s, s.sub(v, mv)))
+            row_sum_map(
+                s,
+                x,
+                f32::NEG_INFINITY,
+                #[inline(always)]
+                |v| math::exp(s, s.sub(v, mv)),
+            )
         }
     }
 }
@@ -139,9 +151,9 @@ pub(crate) fn load_cols<S: Simd, const T: usize>(
     if c + T * l <= cols_end {
         // SAFETY: callers pass r < rows and cols_end <= inner, so
         // base + T*LANES <= r*inner + inner <= x.len().
-        std::array::from_fn(|t| unsafe { s.load(x.as_ptr().add(base + t * l)) })
+        crate::simd::arr!(s, T, |t| unsafe { s.load(x.as_ptr().add(base + t * l)) })
     } else {
-        std::array::from_fn(|t| {
+        crate::simd::arr!(s, T, |t| {
             let mut buf = [pad; 16];
             let start = c + t * l;
             if start < cols_end {

@@ -130,54 +130,196 @@ impl Kernel for UnaryKernel<'_> {
         let zero = s.splat(0.0);
         let one = s.splat(1.0);
         match self.op {
-            UnaryOp::Neg => map1(s, x, out, |v| s.neg(v)),
-            UnaryOp::Exp => map1(s, x, out, |v| math::exp(s, v)),
-            UnaryOp::Log => map1(s, x, out, |v| math::log(s, v)),
-            UnaryOp::Sqrt => map1(s, x, out, |v| s.sqrt(v)),
-            UnaryOp::Abs => map1(s, x, out, |v| s.abs(v)),
-            UnaryOp::Sign => map1(s, x, out, |v| {
-                let r = s.select(s.gt(v, zero), one, zero);
-                let r = s.select(s.lt(v, zero), s.splat(-1.0), r);
-                s.select(s.is_nan(v), v, r)
-            }),
-            UnaryOp::Recip => map1(s, x, out, |v| s.div(one, v)),
-            UnaryOp::Square => map1(s, x, out, |v| s.mul(v, v)),
-            UnaryOp::Sigmoid => map1(s, x, out, |v| math::sigmoid(s, v)),
-            UnaryOp::Tanh => map1(s, x, out, |v| math::tanh(s, v)),
+            UnaryOp::Neg => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| s.neg(v),
+            ),
+            UnaryOp::Exp => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| math::exp(s, v),
+            ),
+            UnaryOp::Log => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| math::log(s, v),
+            ),
+            UnaryOp::Sqrt => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| s.sqrt(v),
+            ),
+            UnaryOp::Abs => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| s.abs(v),
+            ),
+            UnaryOp::Sign => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| {
+                    let r = s.select(s.gt(v, zero), one, zero);
+                    let r = s.select(s.lt(v, zero), s.splat(-1.0), r);
+                    s.select(s.is_nan(v), v, r)
+                },
+            ),
+            UnaryOp::Recip => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| s.div(one, v),
+            ),
+            UnaryOp::Square => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| s.mul(v, v),
+            ),
+            UnaryOp::Sigmoid => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| math::sigmoid(s, v),
+            ),
+            UnaryOp::Tanh => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| math::tanh(s, v),
+            ),
             // max(0, v): the second operand is returned for NaN, so NaN propagates.
-            UnaryOp::Relu => map1(s, x, out, |v| s.max(zero, v)),
-            UnaryOp::Erf => map1(s, x, out, |v| math::erf(s, v)),
-            UnaryOp::Softplus => map1(s, x, out, |v| math::softplus(s, v)),
-            UnaryOp::Sin => map1(s, x, out, |v| math::sin(s, v)),
-            UnaryOp::Cos => map1(s, x, out, |v| math::cos(s, v)),
-            UnaryOp::Floor => map1(s, x, out, |v| s.floor(v)),
-            UnaryOp::Ceil => map1(s, x, out, |v| s.ceil(v)),
-            UnaryOp::Round => map1(s, x, out, |v| s.round(v)),
+            UnaryOp::Relu => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| s.max(zero, v),
+            ),
+            UnaryOp::Erf => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| math::erf(s, v),
+            ),
+            UnaryOp::Softplus => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| math::softplus(s, v),
+            ),
+            UnaryOp::Sin => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| math::sin(s, v),
+            ),
+            UnaryOp::Cos => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| math::cos(s, v),
+            ),
+            UnaryOp::Floor => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| s.floor(v),
+            ),
+            UnaryOp::Ceil => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| s.ceil(v),
+            ),
+            UnaryOp::Round => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| s.round(v),
+            ),
             UnaryOp::LeakyRelu(a) => {
                 let a = s.splat(a);
-                map1(s, x, out, |v| s.select(s.gt(v, zero), v, s.mul(v, a)))
+                map1(
+                    s,
+                    x,
+                    out,
+                    #[inline(always)]
+                    |v| s.select(s.gt(v, zero), v, s.mul(v, a)),
+                )
             }
             UnaryOp::Elu(alpha) => {
                 let al = s.splat(alpha);
-                map1(s, x, out, |v| {
-                    s.select(s.gt(v, zero), v, s.mul(al, math::expm1(s, v)))
-                })
+                map1(
+                    s,
+                    x,
+                    out,
+                    #[inline(always)]
+                    |v| s.select(s.gt(v, zero), v, s.mul(al, math::expm1(s, v))),
+                )
             }
             UnaryOp::PowScalar(p) => pow_scalar(s, p, x, out),
             UnaryOp::Clamp(lo, hi) => {
                 let (lo, hi) = (s.splat(lo), s.splat(hi));
                 // Operand order keeps NaN: max(lo, NaN) = NaN, min(hi, NaN) = NaN.
-                map1(s, x, out, |v| s.min(hi, s.max(lo, v)))
+                map1(
+                    s,
+                    x,
+                    out,
+                    #[inline(always)]
+                    |v| s.min(hi, s.max(lo, v)),
+                )
             }
             UnaryOp::AddScalar(c) => {
                 let c = s.splat(c);
-                map1(s, x, out, |v| s.add(v, c))
+                map1(
+                    s,
+                    x,
+                    out,
+                    #[inline(always)]
+                    |v| s.add(v, c),
+                )
             }
             UnaryOp::MulScalar(c) => {
                 let c = s.splat(c);
-                map1(s, x, out, |v| s.mul(v, c))
+                map1(
+                    s,
+                    x,
+                    out,
+                    #[inline(always)]
+                    |v| s.mul(v, c),
+                )
             }
-            UnaryOp::Step => map1(s, x, out, |v| s.select(s.gt(v, zero), one, zero)),
+            UnaryOp::Step => map1(
+                s,
+                x,
+                out,
+                #[inline(always)]
+                |v| s.select(s.gt(v, zero), one, zero),
+            ),
         }
     }
 }
@@ -190,26 +332,62 @@ fn pow_scalar<S: Simd>(s: S, p: f32, x: &[f32], out: &mut [f32]) {
     if p == 1.0 {
         out.copy_from_slice(&x[..out.len()]);
     } else if p == 2.0 {
-        map1(s, x, out, |v| s.mul(v, v));
+        map1(
+            s,
+            x,
+            out,
+            #[inline(always)]
+            |v| s.mul(v, v),
+        );
     } else if p == 3.0 {
-        map1(s, x, out, |v| s.mul(s.mul(v, v), v));
+        map1(
+            s,
+            x,
+            out,
+            #[inline(always)]
+            |v| s.mul(s.mul(v, v), v),
+        );
     } else if p == -1.0 {
-        map1(s, x, out, |v| s.div(one, v));
+        map1(
+            s,
+            x,
+            out,
+            #[inline(always)]
+            |v| s.div(one, v),
+        );
     } else if p == -2.0 {
-        map1(s, x, out, |v| s.div(one, s.mul(v, v)));
+        map1(
+            s,
+            x,
+            out,
+            #[inline(always)]
+            |v| s.div(one, s.mul(v, v)),
+        );
     } else if p == 0.5 {
         // sqrt with powf's edge cases: pow(-0, 0.5) = +0, pow(-inf, 0.5) = +inf.
         let zero = s.splat(0.0);
         let ninf = s.splat(f32::NEG_INFINITY);
-        map1(s, x, out, |v| {
-            let r = s.add(s.sqrt(v), zero);
-            s.select(s.eq(v, ninf), s.neg(ninf), r)
-        });
+        map1(
+            s,
+            x,
+            out,
+            #[inline(always)]
+            |v| {
+                let r = s.add(s.sqrt(v), zero);
+                s.select(s.eq(v, ninf), s.neg(ninf), r)
+            },
+        );
     } else if p == 0.0 {
         // pow(x, 0) = 1 for every x, NaN included (IEEE).
         out.fill(1.0);
     } else {
         let pv = s.splat(p);
-        map1(s, x, out, |v| math::pow(s, v, pv));
+        map1(
+            s,
+            x,
+            out,
+            #[inline(always)]
+            |v| math::pow(s, v, pv),
+        );
     }
 }

@@ -7,8 +7,14 @@ use crate::error::{catch_panic, fg_error, ErrorCode};
 
 /// Sets the size of the engine's single thread pool (all kernels share it).
 #[napi(catch_unwind)]
-pub fn set_num_threads(threads: u32) -> Result<(), ErrorCode> {
-    ferrograd_core::set_num_threads(threads as usize)
+pub fn set_num_threads(threads: i64) -> Result<(), ErrorCode> {
+    let threads = usize::try_from(threads).map_err(|_| {
+        fg_error(
+            ErrorCode::Core("ValueError"),
+            format!("setNumThreads: needs a positive integer, got {threads}"),
+        )
+    })?;
+    ferrograd_core::set_num_threads(threads)
         .map_err(|e| fg_error(ErrorCode::Core("ValueError"), format!("setNumThreads: {e}")))
 }
 

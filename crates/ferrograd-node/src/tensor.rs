@@ -23,8 +23,22 @@ pub struct NativeTensor {
     accounted_bytes: Cell<i64>,
 }
 
-fn dims(shape: &[u32]) -> Vec<usize> {
-    shape.iter().map(|&d| d as usize).collect()
+/// JS numbers arrive as i64 so that negative or huge sizes are rejected here with a ValueError
+/// instead of wrapping around to 4294967295 in an unsigned conversion.
+fn size(op: &str, what: &str, value: i64) -> FgResult<usize> {
+    usize::try_from(value).map_err(|_| {
+        fg_error(
+            ErrorCode::Core("ValueError"),
+            format!("{op}: {what} must be a non-negative integer, got {value}"),
+        )
+    })
+}
+
+fn dims(op: &str, shape: &[i64]) -> FgResult<Vec<usize>> {
+    shape
+        .iter()
+        .map(|&d| size(op, "every dimension", d))
+        .collect()
 }
 
 fn axes(values: &[i32]) -> Vec<isize> {
@@ -93,14 +107,17 @@ impl NativeTensor {
 
     /// Copies row-major `data` into a new tensor of `shape`.
     #[napi(factory, catch_unwind)]
-    pub fn from_data(env: Env, data: &[f32], shape: Vec<u32>) -> Result<Self, ErrorCode> {
-        wrap(&env, Tensor::from_vec(data.to_vec(), &dims(&shape)))
+    pub fn from_data(env: Env, data: &[f32], shape: Vec<i64>) -> Result<Self, ErrorCode> {
+        wrap(
+            &env,
+            Tensor::from_vec(data.to_vec(), &dims("tensor", &shape)?),
+        )
     }
 
     /// Every element equal to `value`.
     #[napi(factory, catch_unwind)]
-    pub fn full(env: Env, shape: Vec<u32>, value: f64) -> Result<Self, ErrorCode> {
-        wrap(&env, Ok(Tensor::full(&dims(&shape), value as f32)))
+    pub fn full(env: Env, shape: Vec<i64>, value: f64) -> Result<Self, ErrorCode> {
+        wrap(&env, Tensor::try_full(&dims("full", &shape)?, value as f32))
     }
 
     /// `torch.arange`.
@@ -111,24 +128,23 @@ impl NativeTensor {
 
     /// `torch.linspace`.
     #[napi(factory, catch_unwind)]
-    pub fn linspace(env: Env, start: f64, end: f64, steps: u32) -> Result<Self, ErrorCode> {
-        wrap(
-            &env,
-            Tensor::linspace(start as f32, end as f32, steps as usize),
-        )
+    pub fn linspace(env: Env, start: f64, end: f64, steps: i64) -> Result<Self, ErrorCode> {
+        let steps = size("linspace", "steps", steps)?;
+        wrap(&env, Tensor::linspace(start as f32, end as f32, steps))
     }
 
     /// Identity-like matrix.
     #[napi(factory, catch_unwind)]
-    pub fn eye(env: Env, rows: u32, cols: u32) -> Result<Self, ErrorCode> {
-        wrap(&env, Ok(Tensor::eye(rows as usize, cols as usize)))
+    pub fn eye(env: Env, rows: i64, cols: i64) -> Result<Self, ErrorCode> {
+        let (rows, cols) = (size("eye", "rows", rows)?, size("eye", "cols", cols)?);
+        wrap(&env, Tensor::eye(rows, cols))
     }
 
     /// Uniform `[low, high)` draws; `seed` makes the draw independent of the global generator.
     #[napi(factory, catch_unwind)]
     pub fn rand(
         env: Env,
-        shape: Vec<u32>,
+        shape: Vec<i64>,
         low: f64,
         high: f64,
         seed: Option<i64>,
@@ -136,7 +152,7 @@ impl NativeTensor {
         wrap(
             &env,
             Tensor::rand(
-                &dims(&shape),
+                &dims("rand", &shape)?,
                 low as f32,
                 high as f32,
                 seed.map(|s| s as u64),
@@ -148,7 +164,7 @@ impl NativeTensor {
     #[napi(factory, catch_unwind)]
     pub fn randn(
         env: Env,
-        shape: Vec<u32>,
+        shape: Vec<i64>,
         mean: f64,
         std: f64,
         seed: Option<i64>,
@@ -156,7 +172,7 @@ impl NativeTensor {
         wrap(
             &env,
             Tensor::randn(
-                &dims(&shape),
+                &dims("randn", &shape)?,
                 mean as f32,
                 std as f32,
                 seed.map(|s| s as u64),
@@ -365,13 +381,16 @@ impl NativeTensor {
         &self,
         env: Env,
         axis: i32,
-        start: u32,
-        length: u32,
+        start: i64,
+        length: i64,
     ) -> Result<NativeTensor, ErrorCode> {
+        let (start, length) = (
+            size("narrow", "start", start)?,
+            size("narrow", "length", length)?,
+        );
         wrap(
             &env,
-            self.get("narrow")?
-                .narrow(axis as isize, start as usize, length as usize),
+            self.get("narrow")?.narrow(axis as isize, start, length),
         )
     }
 
@@ -382,12 +401,14 @@ impl NativeTensor {
         axis: i32,
         start: i32,
         end: i32,
-        step: u32,
+        step: i64,
     ) -> Result<NativeTensor, ErrorCode> {
+        // Negative steps (reversal) are not supported, as in PyTorch.
+        let step = size("slice", "step", step)?;
         wrap(
             &env,
             self.get("slice")?
-                .slice(axis as isize, start as isize, end as isize, step as usize),
+                .slice(axis as isize, start as isize, end as isize, step),
         )
     }
 
@@ -416,17 +437,15 @@ impl NativeTensor {
 
     /// `pads` holds `before, after` pairs for each dimension, outermost first.
     #[napi(catch_unwind)]
-    pub fn pad(&self, env: Env, pads: Vec<u32>, value: f64) -> Result<NativeTensor, ErrorCode> {
+    pub fn pad(&self, env: Env, pads: Vec<i64>, value: f64) -> Result<NativeTensor, ErrorCode> {
         if !pads.len().is_multiple_of(2) {
             return Err(fg_error(
                 ErrorCode::Core("ValueError"),
                 "pad: pads must hold (before, after) pairs",
             ));
         }
-        let pairs: Vec<(usize, usize)> = pads
-            .chunks(2)
-            .map(|p| (p[0] as usize, p[1] as usize))
-            .collect();
+        let amounts = dims("pad", &pads)?;
+        let pairs: Vec<(usize, usize)> = amounts.chunks(2).map(|p| (p[0], p[1])).collect();
         wrap(&env, self.get("pad")?.pad(&pairs, value as f32))
     }
 
@@ -434,18 +453,20 @@ impl NativeTensor {
     pub fn split(
         &self,
         env: Env,
-        sizes: Vec<u32>,
+        sizes: Vec<i64>,
         axis: i32,
     ) -> Result<Vec<NativeTensor>, ErrorCode> {
-        wrap_all(&env, self.get("split")?.split(&dims(&sizes), axis as isize))
+        wrap_all(
+            &env,
+            self.get("split")?
+                .split(&dims("split", &sizes)?, axis as isize),
+        )
     }
 
     #[napi(catch_unwind)]
-    pub fn chunk(&self, env: Env, chunks: u32, axis: i32) -> Result<Vec<NativeTensor>, ErrorCode> {
-        wrap_all(
-            &env,
-            self.get("chunk")?.chunk(chunks as usize, axis as isize),
-        )
+    pub fn chunk(&self, env: Env, chunks: i64, axis: i32) -> Result<Vec<NativeTensor>, ErrorCode> {
+        let chunks = size("chunk", "chunks", chunks)?;
+        wrap_all(&env, self.get("chunk")?.chunk(chunks, axis as isize))
     }
 
     #[napi(factory, catch_unwind)]
@@ -554,8 +575,9 @@ impl NativeTensor {
     }
 
     #[napi(catch_unwind)]
-    pub fn one_hot(&self, env: Env, num_classes: u32) -> Result<NativeTensor, ErrorCode> {
-        wrap(&env, self.get("oneHot")?.one_hot(num_classes as usize))
+    pub fn one_hot(&self, env: Env, num_classes: i64) -> Result<NativeTensor, ErrorCode> {
+        let classes = size("oneHot", "numClasses", num_classes)?;
+        wrap(&env, self.get("oneHot")?.one_hot(classes))
     }
 
     // ---- autograd -------------------------------------------------------------------------

@@ -36,7 +36,7 @@ impl Tensor {
     fn binary(&self, rhs: &Tensor, op: BinaryOp) -> Result<Tensor> {
         let name = op_name(op);
         let shape = broadcast_shapes(name, self.dims(), rhs.dims())?;
-        let mut out = vec![0.0; numel(&shape)];
+        let mut out = crate::alloc::filled(name, numel(&shape), 0.0)?;
         {
             let (la, lb) = (self.layout(), rhs.layout());
             let a = self.storage().read();
@@ -123,7 +123,7 @@ impl Tensor {
     pub fn where_cond(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         let ab = broadcast_shapes("where", a.dims(), b.dims())?;
         let shape = broadcast_shapes("where", cond.dims(), &ab)?;
-        let mut out = vec![0.0; numel(&shape)];
+        let mut out = crate::alloc::filled("where", numel(&shape), 0.0)?;
         {
             let (lc, la, lb) = (cond.layout(), a.layout(), b.layout());
             let (c_data, a_data, b_data) = (

@@ -2,6 +2,7 @@
 
 use ferrograd_kernels::{fill_normal, fill_uniform};
 
+use crate::alloc;
 use crate::error::{Error, Result};
 use crate::random;
 use crate::shape::numel;
@@ -11,6 +12,16 @@ impl Tensor {
     /// Every element equal to `value`.
     pub fn full(shape: &[usize], value: f32) -> Tensor {
         Tensor::from_contiguous(vec![value; numel(shape)], shape.to_vec())
+    }
+
+    /// Like [`Tensor::full`], but returns a `ValueError` instead of aborting when the shape's
+    /// element count overflows or cannot be allocated (user-supplied shapes).
+    pub fn try_full(shape: &[usize], value: f32) -> Result<Tensor> {
+        let n = checked_numel("full", shape)?;
+        Ok(Tensor::from_contiguous(
+            alloc::filled("full", n, value)?,
+            shape.to_vec(),
+        ))
     }
 
     /// All zeros.
@@ -30,9 +41,10 @@ impl Tensor {
         }
         let count = ((end as f64 - start as f64) / step as f64).ceil().max(0.0) as usize;
         // Computed in f64 from the index so long ranges do not accumulate rounding.
-        let data = (0..count)
-            .map(|i| (start as f64 + i as f64 * step as f64) as f32)
-            .collect();
+        let mut data = alloc::filled("arange", count, 0.0)?;
+        for (i, v) in data.iter_mut().enumerate() {
+            *v = (start as f64 + i as f64 * step as f64) as f32;
+        }
         Ok(Tensor::from_contiguous(data, vec![count]))
     }
 
@@ -44,32 +56,27 @@ impl Tensor {
                 format!("needs finite bounds, got start={start} end={end}"),
             ));
         }
-        let data = match steps {
-            0 => vec![],
-            1 => vec![start],
-            _ => {
-                let step = (end as f64 - start as f64) / (steps - 1) as f64;
-                (0..steps)
-                    .map(|i| {
-                        if i == steps - 1 {
-                            end
-                        } else {
-                            (start as f64 + i as f64 * step) as f32
-                        }
-                    })
-                    .collect()
+        let mut data = alloc::filled("linspace", steps, start)?;
+        if steps > 1 {
+            let step = (end as f64 - start as f64) / (steps - 1) as f64;
+            for (i, v) in data.iter_mut().enumerate() {
+                *v = if i == steps - 1 {
+                    end
+                } else {
+                    (start as f64 + i as f64 * step) as f32
+                };
             }
-        };
+        }
         Ok(Tensor::from_contiguous(data, vec![steps]))
     }
 
     /// A `rows x cols` matrix with ones on the main diagonal.
-    pub fn eye(rows: usize, cols: usize) -> Tensor {
-        let mut data = vec![0.0; rows * cols];
+    pub fn eye(rows: usize, cols: usize) -> Result<Tensor> {
+        let mut data = alloc::filled("eye", checked_numel("eye", &[rows, cols])?, 0.0)?;
         for i in 0..rows.min(cols) {
             data[i * cols + i] = 1.0;
         }
-        Tensor::from_contiguous(data, vec![rows, cols])
+        Ok(Tensor::from_contiguous(data, vec![rows, cols]))
     }
 
     /// Uniform draws in `[low, high)` from the global generator, or from `seed` when given.
@@ -80,12 +87,12 @@ impl Tensor {
                 format!("needs finite low <= high, got low={low} high={high}"),
             ));
         }
-        let n = numel(shape);
+        let n = checked_numel("rand", shape)?;
         let (seed, offset) = match seed {
             Some(s) => (s, 0),
             None => random::reserve(n as u64),
         };
-        let mut data = vec![0.0; n];
+        let mut data = alloc::filled("rand", n, 0.0)?;
         fill_uniform(&mut data, seed, offset, low, high);
         Ok(Tensor::from_contiguous(data, shape.to_vec()))
     }
@@ -98,13 +105,13 @@ impl Tensor {
                 format!("needs a finite mean and std >= 0, got mean={mean} std={std}"),
             ));
         }
-        let n = numel(shape);
+        let n = checked_numel("randn", shape)?;
         let (seed, offset) = match seed {
             Some(s) => (s, 0),
             // Box-Muller may consume two uniforms per output: reserve both.
             None => random::reserve(2 * n as u64),
         };
-        let mut data = vec![0.0; n];
+        let mut data = alloc::filled("randn", n, 0.0)?;
         fill_normal(&mut data, seed, offset, mean, std);
         Ok(Tensor::from_contiguous(data, shape.to_vec()))
     }
@@ -118,4 +125,12 @@ impl Tensor {
     pub fn ones_like(&self) -> Tensor {
         Tensor::ones(self.dims())
     }
+}
+
+/// Element count of a user-supplied shape, rejecting overflow.
+fn checked_numel(op: &'static str, shape: &[usize]) -> Result<usize> {
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| Error::invalid(op, format!("shape {shape:?} has too many elements")))
 }

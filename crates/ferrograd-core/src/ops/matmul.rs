@@ -49,7 +49,10 @@ impl Tensor {
         let a_offsets = batch_offsets(self, &batch, m, k);
         let b_offsets = batch_offsets(rhs, &batch, k, n);
         let (la, lb) = (self.layout(), rhs.layout());
-        let mut out = vec![0.0; batch_count * m * n];
+        let total = batch_count
+            .checked_mul(m * n)
+            .ok_or_else(|| Error::invalid("matmul", "result too large"))?;
+        let mut out = crate::alloc::filled("matmul", total, 0.0)?;
         {
             let a = self.storage().read();
             let b = rhs.storage().read();

@@ -49,7 +49,7 @@ unary_methods! {
     floor => UnaryOp::Floor;
     /// Round up (zero gradient).
     ceil => UnaryOp::Ceil;
-    /// Round half away from zero (zero gradient).
+    /// Round to nearest, halves to even like PyTorch (zero gradient).
     round => UnaryOp::Round;
     /// Heaviside step `x > 0 ? 1 : 0` (zero gradient).
     step => UnaryOp::Step;

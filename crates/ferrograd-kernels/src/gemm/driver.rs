@@ -15,29 +15,11 @@ use super::pack::{pack_a, pack_b, MatRef};
 use crate::simd::{Kernel, Simd};
 
 /// Depth of a k block: B micro-panel `KC × 32` floats = 32 KiB fits in L1 (48 KiB).
-pub(crate) const KC: usize = 512;
-fn env(name: &str, d: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(d)
-}
-fn kc_() -> usize {
-    static V: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *V.get_or_init(|| env("FG_KC", 256))
-}
-fn mc_() -> usize {
-    static V: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *V.get_or_init(|| env("FG_MC", 168))
-}
-fn nc_() -> usize {
-    static V: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *V.get_or_init(|| env("FG_NC", 2048))
-}
+pub(crate) const KC: usize = 256;
 /// Rows per A block: `MC × KC` floats = 168 KiB, well inside the 1 MiB L2.
-pub(crate) const MC: usize = 1024;
+pub(crate) const MC: usize = 168;
 /// Columns per B block: `KC × NC` floats = 2 MiB (L2 + shared L3).
-pub(crate) const NC: usize = 4096;
+pub(crate) const NC: usize = 1024;
 /// Upper bounds on the tile sizes of any level (for buffer sizing).
 pub(crate) const MR_MAX: usize = 16;
 pub(crate) const NR_MAX: usize = 64;
@@ -45,7 +27,7 @@ pub(crate) const NR_MAX: usize = 64;
 /// Register tile `(MR, NR)` used for a SIMD width of `lanes` floats.
 pub(crate) fn tile_dims(lanes: usize) -> (usize, usize) {
     match lanes {
-        16 => (12, 32),
+        16 => (14, 32),
         8 => (6, 16),
         4 => (6, 16),
         _ => (4, 4),
@@ -79,11 +61,19 @@ impl Kernel for GemmSerial<'_, '_> {
         // SAFETY: the caller (gemm.rs) validated that C covers m×n with row
         // stride c_rs, and sized the buffers from MC/NC/KC and the MAX tiles.
         unsafe {
-            match S::LANES {
-                16 => driver::<S, 12, 2>(s, &self.g, self.abuf, self.bbuf),
-                8 => driver::<S, 6, 2>(s, &self.g, self.abuf, self.bbuf),
-                4 => driver::<S, 6, 4>(s, &self.g, self.abuf, self.bbuf),
-                _ => driver::<S, 4, 4>(s, &self.g, self.abuf, self.bbuf),
+            // Row-major A is packed as rows (plain copies); other layouts
+            // k-major (a copy for column-major A, a gather otherwise).
+            let g = &self.g;
+            let (a, b) = (self.abuf, self.bbuf);
+            match (S::LANES, g.a.cs == 1) {
+                (16, true) => driver::<S, 14, 2, true>(s, g, a, b),
+                (16, false) => driver::<S, 14, 2, false>(s, g, a, b),
+                (8, true) => driver::<S, 6, 2, true>(s, g, a, b),
+                (8, false) => driver::<S, 6, 2, false>(s, g, a, b),
+                (4, true) => driver::<S, 6, 4, true>(s, g, a, b),
+                (4, false) => driver::<S, 6, 4, false>(s, g, a, b),
+                (_, true) => driver::<S, 4, 4, true>(s, g, a, b),
+                (_, false) => driver::<S, 4, 4, false>(s, g, a, b),
             }
         }
     }
@@ -96,7 +86,7 @@ impl Kernel for GemmSerial<'_, '_> {
 /// As [`micro`], with `rows` rows of C writable.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn micro_rows<S: Simd, const MR: usize, const NV: usize>(
+unsafe fn micro_rows<S: Simd, const MR: usize, const NV: usize, const ROWS: bool>(
     s: S,
     rows: usize,
     kc: usize,
@@ -109,8 +99,8 @@ unsafe fn micro_rows<S: Simd, const MR: usize, const NV: usize>(
     macro_rules! go {
         ($($r:literal)*) => {
             match rows {
-                $($r if $r <= MR => unsafe { micro::<S, $r, NV>(s, kc, a, MR, b, c, c_rs, overwrite) },)*
-                _ => unsafe { micro::<S, MR, NV>(s, kc, a, MR, b, c, c_rs, overwrite) },
+                $($r if $r <= MR => unsafe { micro::<S, $r, NV, ROWS>(s, kc, a, MR, b, c, c_rs, overwrite) },)*
+                _ => unsafe { micro::<S, MR, NV, ROWS>(s, kc, a, MR, b, c, c_rs, overwrite) },
             }
         };
     }
@@ -121,7 +111,7 @@ unsafe fn micro_rows<S: Simd, const MR: usize, const NV: usize>(
 /// `g.c` must be valid for writes of `C[i*c_rs + j]`, `i < m`, `j < n`;
 /// `abuf` must hold `(MC + MR_MAX) * KC` and `bbuf` `(NC + NR_MAX) * KC` floats.
 #[inline(always)]
-unsafe fn driver<S: Simd, const MR: usize, const NV: usize>(
+unsafe fn driver<S: Simd, const MR: usize, const NV: usize, const ROWS: bool>(
     s: S,
     g: &GemmArgs<'_>,
     abuf: &mut [f32],
@@ -130,30 +120,42 @@ unsafe fn driver<S: Simd, const MR: usize, const NV: usize>(
     let nr = NV * S::LANES;
     // Scratch tile for ragged right edges (MR*NR <= 16*64).
     let mut tile = [0.0f32; MR_MAX * NR_MAX];
-    let (kcb, mcb, ncb) = (kc_(), mc_(), nc_());
-    for jc in (0..g.n).step_by(ncb) {
-        let nc = ncb.min(g.n - jc);
-        for pc in (0..g.k).step_by(kcb) {
-            let kc = kcb.min(g.k - pc);
+    for jc in (0..g.n).step_by(NC) {
+        let nc = NC.min(g.n - jc);
+        for pc in (0..g.k).step_by(KC) {
+            let kc = KC.min(g.k - pc);
             pack_b(g.b, pc, kc, jc, nc, nr, bbuf);
             let overwrite = !g.accumulate && pc == 0;
-            for ic in (0..g.m).step_by(mcb) {
-                let mc = mcb.min(g.m - ic);
-                pack_a::<MR>(g.a, ic, mc, pc, kc, abuf);
+            for ic in (0..g.m).step_by(MC) {
+                let mc = MC.min(g.m - ic);
+                pack_a::<MR, ROWS>(g.a, ic, mc, pc, kc, abuf);
+                // Row-layout panels always span KC columns (fixed row stride).
+                let panel_a = if ROWS { MR * KC } else { MR * kc };
                 for jr in (0..nc).step_by(nr) {
                     let cols = nr.min(nc - jr);
                     let bp = bbuf[(jr / nr) * kc * nr..].as_ptr();
                     for ir in (0..mc).step_by(MR) {
                         let rows = MR.min(mc - ir);
-                        let ap = abuf[(ir / MR) * kc * MR..].as_ptr();
+                        let ap = abuf[(ir / MR) * panel_a..].as_ptr();
                         // SAFETY: rows/cols are inside C (contract), panels
                         // hold kc*MR / kc*nr floats.
                         unsafe {
                             let cp = g.c.add((ic + ir) * g.c_rs + jc + jr);
                             if cols == nr {
-                                micro_rows::<S, MR, NV>(s, rows, kc, ap, bp, cp, g.c_rs, overwrite);
+                                micro_rows::<S, MR, NV, ROWS>(
+                                    s, rows, kc, ap, bp, cp, g.c_rs, overwrite,
+                                );
                             } else {
-                                micro::<S, MR, NV>(s, kc, ap, MR, bp, tile.as_mut_ptr(), nr, true);
+                                micro::<S, MR, NV, ROWS>(
+                                    s,
+                                    kc,
+                                    ap,
+                                    MR,
+                                    bp,
+                                    tile.as_mut_ptr(),
+                                    nr,
+                                    true,
+                                );
                                 for i in 0..rows {
                                     let crow = cp.add(i * g.c_rs);
                                     for (j, &t) in tile[i * nr..i * nr + cols].iter().enumerate() {

@@ -6,10 +6,11 @@
 //! leading dimensions, and zero-pads ragged edges so the micro-kernel always
 //! computes a full tile with identical arithmetic.
 //!
-//! Packing A from a row-major matrix is a transpose (each k step needs one
-//! value from each of MR rows); it runs once per A block but is the largest
-//! packing cost, so its inner loops use unchecked pointer reads after one
-//! up-front bounds check per panel.
+//! Row-major A is packed row by row (plain copies, see `pack_a`); only
+//! transposed B panels need a transpose, whose inner loop uses unchecked
+//! reads after one up-front bounds check.
+
+use super::driver::KC;
 
 /// A strided read-only matrix view: element `(i, j)` at `data[off + i*rs + j*cs]`.
 #[derive(Clone, Copy)]
@@ -43,10 +44,14 @@ impl MatRef<'_> {
     }
 }
 
-/// Packs the `rows × kc` block of A at `(i0, p0)` into row panels of `MR`
-/// rows: panel `t` holds, for each `p`, the `MR` values `A[i0+t*MR.., p0+p]`
-/// contiguously (`kc * MR` floats per panel; missing rows are zero).
-pub(crate) fn pack_a<const MR: usize>(
+/// Packs the `rows × kc` block of A at `(i0, p0)` into panels of `MR` rows.
+///
+/// k-major (`ROWS = false`): panel `t` holds, for each `p`, the `MR` values
+/// `A[i0+t*MR.., p0+p]` contiguously (`kc * MR` floats per panel).
+/// Row-major (`ROWS = true`, used when A's rows are contiguous): panel `t`
+/// holds row `i` at `[i*KC .. i*KC + kc]` (`MR * KC` floats per panel), so
+/// packing is a plain row copy instead of a transpose. Missing rows are zero.
+pub(crate) fn pack_a<const MR: usize, const ROWS: bool>(
     a: MatRef<'_>,
     i0: usize,
     rows: usize,
@@ -54,6 +59,31 @@ pub(crate) fn pack_a<const MR: usize>(
     kc: usize,
     dst: &mut [f32],
 ) {
+    if ROWS {
+        for (t, panel) in dst
+            .chunks_exact_mut(MR * KC)
+            .take(rows.div_ceil(MR))
+            .enumerate()
+        {
+            let r0 = i0 + t * MR;
+            let live = (rows - t * MR).min(MR);
+            for (i, row) in panel.chunks_exact_mut(KC).enumerate() {
+                if i < live {
+                    let s0 = a.off + (r0 + i) * a.rs + p0 * a.cs;
+                    if a.cs == 1 {
+                        row[..kc].copy_from_slice(&a.data[s0..s0 + kc]);
+                    } else {
+                        for (p, d) in row[..kc].iter_mut().enumerate() {
+                            *d = a.data[s0 + p * a.cs];
+                        }
+                    }
+                } else {
+                    row[..kc].fill(0.0);
+                }
+            }
+        }
+        return;
+    }
     let fast = a.block_in_bounds(i0, rows, p0, kc);
     for (t, panel) in dst
         .chunks_exact_mut(kc * MR)
@@ -62,17 +92,7 @@ pub(crate) fn pack_a<const MR: usize>(
     {
         let r0 = i0 + t * MR;
         let live = (rows - t * MR).min(MR);
-        if fast && a.cs == 1 && live == MR {
-            // Row-major A: MR row streams, one contiguous MR-group per k step.
-            let base = a.data.as_ptr().wrapping_add(a.off + r0 * a.rs + p0);
-            for (p, col) in panel.chunks_exact_mut(MR).enumerate() {
-                for (i, d) in col.iter_mut().enumerate() {
-                    // SAFETY: (r0+i, p0+p) is inside the block checked by
-                    // `block_in_bounds` (i < MR = live rows, p < kc).
-                    *d = unsafe { *base.add(i * a.rs + p) };
-                }
-            }
-        } else if fast && a.rs == 1 && live == MR {
+        if fast && a.rs == 1 && live == MR {
             // Column-major (transposed) A: each k step is a contiguous copy.
             for (p, col) in panel.chunks_exact_mut(MR).enumerate() {
                 let s = a.off + r0 + (p0 + p) * a.cs;

@@ -114,3 +114,18 @@ pub(crate) fn dispatch<K: Kernel>(level: SimdLevel, k: K) -> K::Output {
         _ => k.run(portable::Scalar1),
     }
 }
+
+/// `[e(0), …, e(N-1)]` for vectors, as a plain loop. `std::array::from_fn`
+/// takes a closure that LLVM may decline to inline; an out-of-line closure
+/// would be compiled *without* the caller's `#[target_feature]`s and turn
+/// every intrinsic into a call.
+macro_rules! arr {
+    ($s:expr, $n:expr, |$t:ident| $e:expr) => {{
+        let mut a = [$s.splat(0.0); $n];
+        for ($t, slot) in a.iter_mut().enumerate() {
+            *slot = $e;
+        }
+        a
+    }};
+}
+pub(crate) use arr;

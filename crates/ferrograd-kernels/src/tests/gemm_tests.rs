@@ -56,12 +56,37 @@ fn reference(
 }
 
 fn check_gemm(m: usize, n: usize, k: usize, la: Layout, lb: Layout, acc: bool, c_pad: usize) {
+    check_gemm_at(crate::simd_level(), m, n, k, la, lb, acc, c_pad);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_gemm_at(
+    level: crate::SimdLevel,
+    m: usize,
+    n: usize,
+    k: usize,
+    la: Layout,
+    lb: Layout,
+    acc: bool,
+    c_pad: usize,
+) {
     let (a, ars, acs) = make(m, k, la, 1 + m as u64);
     let (b, brs, bcs) = make(k, n, lb, 2 + n as u64);
     let crs = n + c_pad;
     let mut c = data((m * crs).max(1), 3, -1.0, 1.0);
     let c0 = c.clone();
-    sgemm(m, n, k, &a, ars, acs, &b, brs, bcs, &mut c, crs, acc).unwrap();
+    crate::gemm::sgemm_with(
+        level,
+        m,
+        n,
+        k,
+        (&a, ars, acs),
+        (&b, brs, bcs),
+        &mut c,
+        crs,
+        acc,
+    )
+    .unwrap();
     let want = reference(m, n, k, &a, ars, acs, &b, brs, bcs, &c0, crs, acc);
     for i in 0..m {
         for j in 0..n {
@@ -70,7 +95,7 @@ fn check_gemm(m: usize, n: usize, k: usize, la: Layout, lb: Layout, acc: bool, c
             let tol = 1e-6 * (k as f64 + 1.0) + 1e-5;
             assert!(
                 (g - w).abs() <= tol,
-                "{m}x{n}x{k} {la:?} {lb:?} acc={acc}: C[{i},{j}] = {g}, want {w}"
+                "{level:?} {m}x{n}x{k} {la:?} {lb:?} acc={acc}: C[{i},{j}] = {g}, want {w}"
             );
         }
         // Padding between C rows is never written.
@@ -103,6 +128,28 @@ fn gemm_many_shapes_and_layouts() {
             for lb in layouts {
                 for acc in [false, true] {
                     check_gemm(m, n, k, la, lb, acc, if acc { 3 } else { 0 });
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn gemm_every_simd_level() {
+    // Shapes straddling every level's register tiles (14x32, 6x16, 4x4) and
+    // the k block (256), plus the matrix-vector paths.
+    let layouts = [Layout::RowMajor, Layout::ColMajor, Layout::Padded];
+    for level in crate::testutil::levels() {
+        for &(m, n, k) in &[
+            (1, 45, 300),
+            (45, 1, 300),
+            (15, 33, 257),
+            (29, 70, 40),
+            (6, 16, 8),
+        ] {
+            for la in layouts {
+                for lb in layouts {
+                    check_gemm_at(level, m, n, k, la, lb, true, 2);
                 }
             }
         }

@@ -2,6 +2,7 @@
 
 mod binary_tests;
 mod gemm_tests;
+mod pool_tests;
 mod reduce_tests;
 mod rng_tests;
 mod softmax_tests;
