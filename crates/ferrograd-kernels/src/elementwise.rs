@@ -6,12 +6,16 @@
 use crate::simd::Simd;
 
 /// Below this many elements an elementwise kernel runs on the calling thread.
-/// Measured on Zen 5 (2 threads): for memory-bound ops (add, mul, relu) the
-/// fork/join overhead (~5–10 µs) is only repaid from ~32K elements.
-pub(crate) const PAR_MIN_CHEAP: usize = 32 * 1024;
-/// Threshold for ops costing tens of cycles per element (exp, erf, sin, pow):
-/// the work pays for the fork/join much earlier.
-pub(crate) const PAR_MIN_COSTLY: usize = 8 * 1024;
+///
+/// Measured with `examples/par_threshold.rs` on the 2-vCPU Zen 5 VM: a
+/// parallel call costs ~15–20 µs of fork/join (the caller blocks on a futex
+/// and is woken by the pool), while a memory-bound op such as `add` streams
+/// ~8 Gelem/s on one core (32K elements = 4 µs). Splitting only pays once a
+/// single-threaded call takes several times the overhead: 512K elements (~60 µs).
+pub(crate) const PAR_MIN_CHEAP: usize = 512 * 1024;
+/// Threshold for ops costing several ns per element (exp, erf, sin, pow,
+/// softmax): ~128K elements ≈ 20 µs single-threaded.
+pub(crate) const PAR_MIN_COSTLY: usize = 128 * 1024;
 
 /// One operand of a binary row loop: a contiguous row or a broadcast scalar.
 #[derive(Clone, Copy)]

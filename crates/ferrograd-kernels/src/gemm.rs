@@ -1,6 +1,41 @@
 //! Single-precision GEMM: `C[m×n] (+)= A[m×k] · B[k×n]`.
 //!
-//! DECISION (see README in benches/gemm): filled in below after benchmarking.
+//! # Decision: own packed AVX-512 micro-kernel (no GEMM crate)
+//!
+//! Measured with `examples/gemm_bench.rs` (and a throwaway harness for the
+//! crates) on the 2-vCPU AMD EPYC (Zen 5) VM, f32, row-major, release+LTO,
+//! runtime dispatch (no `target-cpu=native`). Register-loop FMA peak
+//! (`measure_peak_gflops`): ~255 GFLOP/s on 1 thread; on 2 threads either
+//! ~255 (the two vCPUs behave like SMT siblings of one core) or ~510 (two
+//! real cores) — the host switches between these states over minutes.
+//!
+//! | 1 thread, GFLOP/s | 256³ | 512³ | 1024³ | 2048³ |
+//! |-------------------|------|------|-------|-------|
+//! | this crate        | 228–237 | 225–238 | 221–230 (87–91% of peak) | 207–227 (81–87%) |
+//! | `gemm` 0.19 (x86-v4) | 218–224 | 237–238 | 167–221 | 206–230 |
+//! | `matrixmultiply` 0.3 | 196–202 | 193–207 | 186–191 | 156–181 |
+//!
+//! 2 threads, 1024³: 425–473 GFLOP/s = 85–90% of a ~505 peak (two-core state);
+//! 206–225 GFLOP/s = 80–88% of a 255 peak (SMT state), where `gemm` 0.19 got
+//! 209–230. `matrixmultiply` threads through its own thread-tree pool (a
+//! second pool, against the one-pool rule) and is 15–25% slower anyway.
+//! `gemm` 0.19 builds on stable with `x86-v4` and is as fast, but pulls in ~10
+//! crates and its results depend on how it splits work. The own kernel
+//! matches it, needs no dependency, runs on our pool, and gives bit-identical
+//! results for every thread count (each C element always receives the same
+//! FMA sequence).
+//!
+//! # Design
+//!
+//! * `kernel.rs`: 14×32 register tile (28 zmm accumulators, 2 B loads +
+//!   14 broadcasts per k step); 6×16 with AVX2, 6×16 on NEON-width lanes,
+//!   4×4 scalar. Same generic code, instantiated per instruction set.
+//! * `pack.rs`: A packed in row panels (plain row copies for row-major A,
+//!   the common case), B in k×32 column panels; edges zero-padded.
+//! * `driver.rs`: Goto/BLIS blocking KC=256, MC=168, NC=1024.
+//! * Threads: problems ≥ 256³ multiply-adds are split into one contiguous
+//!   block of rows (or columns) per thread, each packing its own panels.
+//! * `gemv.rs`: `m == 1` / `n == 1` stream the matrix once (no packing).
 
 mod driver;
 mod gemv;
@@ -13,14 +48,17 @@ use rayon::prelude::*;
 
 use crate::cpu::{simd_level, SimdLevel};
 use crate::error::KernelError;
-use crate::pool::{install, num_threads, parallel_chunks_mut};
+use crate::pool::{install, num_threads};
 use crate::simd::dispatch;
 use driver::{tile_dims, GemmArgs, GemmSerial, KC, MC, MR_MAX, NC, NR_MAX};
 use pack::MatRef;
 
-/// Below this many multiply-adds (`m·n·k`) a GEMM runs on one thread:
-/// ~1 Mflop, i.e. a few µs of work, where fork/join overhead would dominate.
-const PAR_WORK: usize = 64 * 64 * 128;
+/// Below this many multiply-adds (`m·n·k`) a GEMM runs on one thread.
+/// 256³ MACs take ~75 µs on one Zen 5 core; a fork/join costs ~15–20 µs on
+/// this VM, and each thread packs its own copy of one operand, so smaller
+/// products are faster single-threaded (measured: 128³ on 2 threads ran at
+/// 60% of the 1-thread speed).
+const PAR_WORK: usize = 256 * 256 * 256;
 
 /// Checks that a strided `rows × cols` matrix starting at `start` fits in `len`.
 fn check_matrix(
@@ -192,96 +230,6 @@ fn run_serial(level: SimdLevel, g: GemmArgs<'_>) {
     PACK_B.with(|c| c.set(bbuf));
 }
 
-/// Elements of matrix traffic per task before a matrix–vector product is
-/// split across threads (memory-bound: ~64K floats ≈ 256 KiB per task).
-const GEMV_PAR_MIN: usize = 64 * 1024;
-
-/// `m == 1` or `n == 1`: one pass over the matrix operand (see `gemv.rs`).
-#[allow(clippy::too_many_arguments)]
-fn gemv_path(
-    level: SimdLevel,
-    m: usize,
-    n: usize,
-    k: usize,
-    a: MatRef<'_>,
-    b: MatRef<'_>,
-    c: &mut [f32],
-    c_rs: usize,
-    accumulate: bool,
-    parallel: bool,
-) {
-    // y = M · x with M: rows × k, x: k, y written with stride y_stride.
-    let (rows, mat, x, y_stride) = if m == 1 {
-        // C row = a · B  ⇔  y = Bᵀ a: rows of Bᵀ are columns of B.
-        let bt = MatRef {
-            rs: b.cs,
-            cs: b.rs,
-            ..b
-        };
-        (n, bt, (a.data, a.off, a.cs), 1)
-    } else {
-        (m, a, (b.data, b.off, b.rs), c_rs)
-    };
-    // Contiguous copy of x (k floats): cheap, and lets the kernels use vector loads.
-    let xv: Vec<f32> = (0..k).map(|p| x.0[x.1 + p * x.2]).collect();
-    let mut y = vec![0.0f32; rows];
-    let min_rows = if parallel {
-        GEMV_PAR_MIN.div_ceil(k).next_multiple_of(64)
-    } else {
-        usize::MAX
-    };
-    parallel_chunks_mut(&mut y, min_rows, |r0, out| {
-        if mat.cs == 1 {
-            dispatch(
-                level,
-                gemv::DotRows {
-                    m: mat,
-                    x: &xv,
-                    r0,
-                    out,
-                },
-            );
-        } else if mat.rs == 1 {
-            dispatch(
-                level,
-                gemv::AxpyCols {
-                    m: mat,
-                    x: &xv,
-                    r0,
-                    out,
-                },
-            );
-        } else {
-            // General strides: gather each row once, then a contiguous dot.
-            let mut row = vec![0.0f32; k];
-            for (r, o) in out.iter_mut().enumerate() {
-                for (p, v) in row.iter_mut().enumerate() {
-                    *v = mat.data[mat.off + (r0 + r) * mat.rs + p * mat.cs];
-                }
-                let one = MatRef {
-                    data: &row,
-                    off: 0,
-                    rs: k,
-                    cs: 1,
-                };
-                dispatch(
-                    level,
-                    gemv::DotRows {
-                        m: one,
-                        x: &xv,
-                        r0: 0,
-                        out: std::slice::from_mut(o),
-                    },
-                );
-            }
-        }
-    });
-    for (r, v) in y.into_iter().enumerate() {
-        let d = &mut c[r * y_stride];
-        *d = if accumulate { *d + v } else { v };
-    }
-}
-
 /// Register-tile width in floats for `level`.
 fn lanes(level: SimdLevel) -> usize {
     match level {
@@ -318,7 +266,7 @@ fn gemm_validated(
         return;
     }
     if m == 1 || n == 1 {
-        gemv_path(level, m, n, k, a, b, c, c_rs, accumulate, parallel);
+        gemv::gemv_path(level, m, n, k, a, b, c, c_rs, accumulate, parallel);
         return;
     }
     let cp = CPtr(c.as_mut_ptr());
@@ -447,7 +395,7 @@ pub fn sgemm_batched(
         gemm_validated(level, m, n, k, am, bm, ci, n, accumulate, parallel);
     };
     let work = mn.saturating_mul(k);
-    if work >= 4 * PAR_WORK || batch == 1 || num_threads() == 1 {
+    if work >= PAR_WORK || batch == 1 || num_threads() == 1 {
         for (i, ci) in c.chunks_mut(mn).enumerate() {
             one(i, ci, true);
         }

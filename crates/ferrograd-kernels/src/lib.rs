@@ -7,6 +7,8 @@
 //! (AVX-512 / AVX2+FMA / NEON / scalar, see [`simd_level`]); the crate is
 //! never compiled for the build machine's CPU.
 
+#![warn(missing_docs)]
+
 mod binary;
 mod cpu;
 mod elementwise;

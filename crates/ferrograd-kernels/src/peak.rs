@@ -2,10 +2,11 @@
 //! hardware limit".
 //!
 //! Each thread runs a loop of independent FMAs whose accumulators stay in
-//! registers (no memory traffic). 24 independent chains cover the FMA latency
-//! (4 cycles) times the number of FMA pipes (2) with a wide margin; with
-//! fewer chains the probe measures latency, not throughput (a 1-chain-per-pipe
-//! loop reports about half the real peak on Zen 5).
+//! registers (no memory traffic). 24 independent chains (12 without
+//! AVX-512's 32 registers) cover the FMA latency (4 cycles) times the number
+//! of FMA pipes (2) with margin; with fewer chains the probe measures
+//! latency, not throughput (a short-chain loop reports about half the real
+//! peak on Zen 5, e.g. 138 instead of ~255 GFLOP/s on one core).
 
 use std::hint::black_box;
 use std::sync::Barrier;
@@ -13,8 +14,6 @@ use std::time::Instant;
 
 use crate::cpu::{simd_level, SimdLevel};
 use crate::simd::{dispatch, Kernel, Simd};
-
-const CHAINS: usize = 24;
 
 struct FmaLoop {
     iters: usize,
@@ -25,21 +24,35 @@ impl Kernel for FmaLoop {
     type Output = (f32, usize);
     #[inline(always)]
     fn run<S: Simd>(self, s: S) -> (f32, usize) {
-        // acc = acc * a + b converges to b / (1 - a): values stay normal.
-        let a = s.splat(black_box(0.999_999));
-        let b = s.splat(black_box(1e-6));
-        let mut acc: [S::V; CHAINS] = std::array::from_fn(|i| s.splat(self.seed + i as f32));
-        for _ in 0..self.iters {
-            for v in acc.iter_mut() {
-                *v = s.fma(*v, a, b);
-            }
+        // As many chains as fit in the register file next to the constants:
+        // 32 zmm with AVX-512, 16 ymm/xmm otherwise (spilling would turn the
+        // probe into a load/store benchmark).
+        match S::LANES {
+            16 => fma_loop::<S, 24>(s, self.iters, self.seed),
+            _ => fma_loop::<S, 12>(s, self.iters, self.seed),
         }
-        let mut total = s.splat(0.0);
-        for v in acc {
-            total = s.add(total, v);
-        }
-        (s.reduce_add(total), CHAINS * S::LANES * 2 * self.iters)
     }
+}
+
+#[inline(always)]
+fn fma_loop<S: Simd, const CHAINS: usize>(s: S, iters: usize, seed: f32) -> (f32, usize) {
+    // acc = acc * a + b converges to b / (1 - a): values stay normal.
+    let a = s.splat(black_box(0.999_999));
+    let b = s.splat(black_box(1e-6));
+    let mut acc = [s.splat(0.0); CHAINS];
+    for (i, v) in acc.iter_mut().enumerate() {
+        *v = s.splat(seed + i as f32);
+    }
+    for _ in 0..iters {
+        for v in acc.iter_mut() {
+            *v = s.fma(*v, a, b);
+        }
+    }
+    let mut total = s.splat(0.0);
+    for v in acc {
+        total = s.add(total, v);
+    }
+    (s.reduce_add(total), CHAINS * S::LANES * 2 * iters)
 }
 
 /// Measures the peak FP32 FMA throughput in GFLOP/s (2 flops per FMA lane)

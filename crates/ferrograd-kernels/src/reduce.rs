@@ -6,12 +6,14 @@
 //! rows are added vertically, no horizontal step). Both are deterministic:
 //! results never depend on the thread count.
 
+mod cols;
+
 use crate::cpu::{simd_level, SimdLevel};
 use crate::elementwise::PAR_MIN_CHEAP;
 use crate::error::KernelError;
 use crate::pool::{install, parallel_chunks_mut};
 use crate::simd::{dispatch, Kernel, Simd};
-use crate::sum::{col_sum, load_cols, row_sum, Term, ROW_BLOCK};
+use crate::sum::{row_sum, Term, ROW_BLOCK};
 
 /// A reduction over one axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,6 +31,11 @@ pub enum ReduceOp {
     /// `log(Σ exp(x))`, computed as `m + log(Σ exp(x - m))` with `m = max(x)`.
     LogSumExp,
 }
+
+/// Rows shorter than this (e.g. argmax over 10 classes for many samples)
+/// are reduced with plain scalar code: a vector dispatch per row would cost
+/// more than the row itself.
+const SHORT_ROW: usize = 16;
 
 /// Rows at least this long are summed in parallel segments.
 const SEGMENT: usize = 64 * ROW_BLOCK;
@@ -105,7 +112,11 @@ pub(crate) fn reduce_with(
         parallel_chunks_mut(out, min_rows, |o0, chunk| {
             for (j, slot) in chunk.iter_mut().enumerate() {
                 let row = &x[(o0 + j) * len..(o0 + j + 1) * len];
-                *slot = reduce_row(level, op, row);
+                *slot = if len < SHORT_ROW {
+                    reduce_short(op, row)
+                } else {
+                    reduce_row(level, op, row)
+                };
             }
         });
     } else {
@@ -117,7 +128,7 @@ pub(crate) fn reduce_with(
                 let flat = start + pos;
                 let (o, c0) = (flat / inner, flat % inner);
                 let n = (inner - c0).min(chunk.len() - pos);
-                let k = ColReduce {
+                let k = cols::ColReduce {
                     op,
                     x: &x[o * slab..(o + 1) * slab],
                     rows: len,
@@ -167,6 +178,39 @@ fn reduce_row(level: SimdLevel, op: ReduceOp, row: &[f32]) -> f32 {
     }
 }
 
+/// Scalar reduction of a short, non-empty row (same semantics as `reduce_row`).
+fn reduce_short(op: ReduceOp, row: &[f32]) -> f32 {
+    let first_nan = row.iter().position(|v| v.is_nan());
+    let extreme = |is_max: bool| {
+        // (index, value) of the first extreme element; NaN counts as extreme.
+        let mut best = (0usize, row[0]);
+        for (i, &v) in row.iter().enumerate().skip(1) {
+            if (is_max && v > best.1) || (!is_max && v < best.1) {
+                best = (i, v);
+            }
+        }
+        match first_nan {
+            Some(i) => (i, f32::NAN),
+            None => best,
+        }
+    };
+    match op {
+        ReduceOp::Sum => row.iter().sum(),
+        ReduceOp::Max => extreme(true).1,
+        ReduceOp::Min => extreme(false).1,
+        ReduceOp::ArgMax => extreme(true).0 as f32,
+        ReduceOp::ArgMin => extreme(false).0 as f32,
+        ReduceOp::LogSumExp => {
+            let m = extreme(true).1;
+            if m.is_nan() || m.is_infinite() {
+                m
+            } else {
+                m + row.iter().map(|&v| (v - m).exp()).sum::<f32>().ln()
+            }
+        }
+    }
+}
+
 /// Sum of a row: segments of `SEGMENT` elements (in parallel when there are
 /// several), combined pairwise in order.
 pub(crate) fn sum_par(level: SimdLevel, row: &[f32], term: Term) -> f32 {
@@ -174,7 +218,9 @@ pub(crate) fn sum_par(level: SimdLevel, row: &[f32], term: Term) -> f32 {
         return dispatch(level, RowSum { x: row, term });
     }
     let mut parts = vec![0.0f32; row.len().div_ceil(SEGMENT)];
-    parallel_chunks_mut(&mut parts, 2, |p0, chunk| {
+    // The segmentation is fixed; only whether segments run in parallel
+    // depends on the size.
+    parallel_chunks_mut(&mut parts, PAR_MIN_CHEAP / SEGMENT, |p0, chunk| {
         for (j, p) in chunk.iter_mut().enumerate() {
             let s = (p0 + j) * SEGMENT;
             let e = (s + SEGMENT).min(row.len());
@@ -201,7 +247,8 @@ fn pairwise_scalar(v: &[f32]) -> f32 {
 
 /// `(max or min ignoring NaN, whether a NaN was seen)`, parallel for long rows.
 fn minmax_par(level: SimdLevel, row: &[f32], is_max: bool) -> (f32, bool) {
-    if row.len() <= SEGMENT {
+    // max/min are exact, so any split gives the same answer.
+    if row.len() < PAR_MIN_CHEAP {
         return dispatch(level, RowMinMax { x: row, is_max });
     }
     let chunks = row.len().div_ceil(SEGMENT);
@@ -328,133 +375,4 @@ impl Kernel for FindFirst<'_> {
         }
         x[i..].iter().position(|&v| hit(v)).map_or(0, |p| i + p)
     }
-}
-
-/// Column reduction of a `[rows, inner]` slab for columns `c0..c0+out.len()`.
-struct ColReduce<'a> {
-    op: ReduceOp,
-    x: &'a [f32],
-    rows: usize,
-    inner: usize,
-    c0: usize,
-    out: &'a mut [f32],
-}
-
-impl Kernel for ColReduce<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn run<S: Simd>(self, s: S) {
-        let l = S::LANES;
-        let end = self.c0 + self.out.len();
-        let mut c = self.c0;
-        // Four vectors of columns per pass keeps 4 independent add chains in
-        // flight; the remainder goes one (possibly padded) vector at a time.
-        while c + 4 * l <= end {
-            let r = col_tile::<S, 4>(s, &self, c, end);
-            store_cols(s, self.out, c - self.c0, &r, end - c);
-            c += 4 * l;
-        }
-        while c < end {
-            let r = col_tile::<S, 1>(s, &self, c, end);
-            store_cols(s, self.out, c - self.c0, &r, end - c);
-            c += l;
-        }
-    }
-}
-
-/// Stores up to `n` columns from `T` vectors into `out[at..]`.
-#[inline(always)]
-fn store_cols<S: Simd, const T: usize>(s: S, out: &mut [f32], at: usize, v: &[S::V; T], n: usize) {
-    let l = S::LANES;
-    for (t, &vt) in v.iter().enumerate() {
-        let start = at + t * l;
-        if t * l >= n {
-            break;
-        }
-        let cnt = (n - t * l).min(l);
-        let mut buf = [0.0f32; 16];
-        // SAFETY: buf holds 16 >= LANES floats.
-        unsafe { s.store(buf.as_mut_ptr(), vt) };
-        out[start..start + cnt].copy_from_slice(&buf[..cnt]);
-    }
-}
-
-/// Reduces columns `c..c + T*LANES` (clipped at `end`) over all rows.
-#[inline(always)]
-fn col_tile<S: Simd, const T: usize>(s: S, k: &ColReduce<'_>, c: usize, end: usize) -> [S::V; T] {
-    let (x, rows, inner) = (k.x, k.rows, k.inner);
-    let is_max = matches!(k.op, ReduceOp::Max | ReduceOp::ArgMax | ReduceOp::LogSumExp);
-    let nanv = s.splat(f32::NAN);
-    match k.op {
-        ReduceOp::Sum => col_sum::<S, T>(s, x, rows, inner, c, end, None),
-        ReduceOp::Max | ReduceOp::Min => {
-            let (best, _, nan, _) = col_minmax::<S, T>(s, k, c, end, is_max, false);
-            crate::simd::arr!(s, T, |t| s.select(nan[t], nanv, best[t]))
-        }
-        ReduceOp::ArgMax | ReduceOp::ArgMin => {
-            let (_, idx, nan, nan_idx) = col_minmax::<S, T>(s, k, c, end, is_max, true);
-            crate::simd::arr!(s, T, |t| s.select(nan[t], nan_idx[t], idx[t]))
-        }
-        ReduceOp::LogSumExp => {
-            let (m, _, nan, _) = col_minmax::<S, T>(s, k, c, end, is_max, false);
-            // Shift by the max, but use 0 for infinite maxima so that
-            // exp(x - m) never sees inf - inf; those lanes are fixed below.
-            let inf = s.splat(f32::INFINITY);
-            let zero = s.splat(0.0);
-            let shift: [S::V; T] = crate::simd::arr!(s, T, |t| {
-                let finite = s.lt(s.abs(m[t]), inf);
-                s.select(finite, m[t], zero)
-            });
-            let sums = col_sum::<S, T>(s, x, rows, inner, c, end, Some(shift));
-            crate::simd::arr!(s, T, |t| {
-                let r = s.add(shift[t], crate::simd::math::log(s, sums[t]));
-                let r = s.select(s.eq(s.abs(m[t]), inf), m[t], r);
-                s.select(nan[t], nanv, r)
-            })
-        }
-    }
-}
-
-/// Column max/min over all rows with NaN tracking; with `with_index` also
-/// the first row of the extreme value and the first NaN row (as f32).
-#[inline(always)]
-#[allow(clippy::type_complexity)]
-fn col_minmax<S: Simd, const T: usize>(
-    s: S,
-    k: &ColReduce<'_>,
-    c: usize,
-    end: usize,
-    is_max: bool,
-    with_index: bool,
-) -> ([S::V; T], [S::V; T], [S::M; T], [S::V; T]) {
-    let (x, rows, inner) = (k.x, k.rows, k.inner);
-    let init = if is_max {
-        f32::NEG_INFINITY
-    } else {
-        f32::INFINITY
-    };
-    let mut best = [s.splat(init); T];
-    let mut idx = [s.splat(0.0); T];
-    let mut nan = [s.is_nan(s.splat(0.0)); T];
-    let mut nan_idx = [s.splat(f32::INFINITY); T];
-    for r in 0..rows {
-        let v = load_cols::<S, T>(s, x, inner, r, c, end, 0.0);
-        let rv = s.splat(r as f32);
-        for t in 0..T {
-            let better = if is_max {
-                s.gt(v[t], best[t])
-            } else {
-                s.lt(v[t], best[t])
-            };
-            best[t] = s.select(better, v[t], best[t]);
-            let vn = s.is_nan(v[t]);
-            if with_index {
-                idx[t] = s.select(better, rv, idx[t]);
-                // Rows only increase, so min() keeps the first NaN row.
-                nan_idx[t] = s.select(vn, s.min(nan_idx[t], rv), nan_idx[t]);
-            }
-            nan[t] = s.mask_or(nan[t], vn);
-        }
-    }
-    (best, idx, nan, nan_idx)
 }

@@ -81,7 +81,9 @@ impl Kernel for RowSoftmax<'_> {
     type Output = ();
     #[inline(always)]
     fn run<S: Simd>(self, s: S) {
-        let (x, out) = (self.x, self.out);
+        // Equal lengths keep every paired load/store below in bounds.
+        let n = self.x.len().min(self.out.len());
+        let (x, out) = (&self.x[..n], &mut self.out[..n]);
         let l = S::LANES;
         // NaNs need no special casing: they reach the sum and poison the row.
         let mut acc = s.splat(f32::NEG_INFINITY);
@@ -203,8 +205,8 @@ fn store_row<S: Simd, const T: usize>(
         }
         let n = (inner - start).min(l);
         let at = r * inner + start;
-        if n == l {
-            // SAFETY: at + LANES <= r*inner + inner <= out.len().
+        if n == l && at + l <= out.len() {
+            // SAFETY: at + LANES <= out.len() (checked above).
             unsafe { s.store(out.as_mut_ptr().add(at), vt) };
         } else {
             let mut buf = [0.0f32; 16];

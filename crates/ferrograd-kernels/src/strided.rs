@@ -337,11 +337,9 @@ fn copy_transposed(w: &Walk<1>, rows: usize, src: &[f32], out: &mut [f32]) {
                             let s0 = base + r0 + (c0 + c) * cs;
                             line.copy_from_slice(&src[s0..s0 + TILE]);
                         }
-                        // `buf` is read transposed (`buf[c][r]`), so an index loop is the clear form.
-                        #[allow(clippy::needless_range_loop)]
-                        for r in 0..TILE {
-                            let d0 = (r0 + r) * inner + c0;
-                            for (c, d) in dst[d0..d0 + TILE].iter_mut().enumerate() {
+                        for (r, drow) in dst[r0 * inner..].chunks_mut(inner).take(TILE).enumerate()
+                        {
+                            for (c, d) in drow[c0..c0 + TILE].iter_mut().enumerate() {
                                 *d = buf[c][r];
                             }
                         }

@@ -148,9 +148,10 @@ pub(crate) fn load_cols<S: Simd, const T: usize>(
 ) -> [S::V; T] {
     let l = S::LANES;
     let base = r * inner + c;
-    if c + T * l <= cols_end {
-        // SAFETY: callers pass r < rows and cols_end <= inner, so
-        // base + T*LANES <= r*inner + inner <= x.len().
+    // The second condition is implied by the callers' shapes, but checking
+    // it keeps this safe function sound for any arguments.
+    if c + T * l <= cols_end && base + T * l <= x.len() {
+        // SAFETY: base + T*LANES <= x.len() (checked above).
         crate::simd::arr!(s, T, |t| unsafe { s.load(x.as_ptr().add(base + t * l)) })
     } else {
         crate::simd::arr!(s, T, |t| {

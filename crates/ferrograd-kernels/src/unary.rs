@@ -19,7 +19,8 @@ pub enum UnaryOp {
     Sqrt,
     /// `|x|`
     Abs,
-    /// `-1`, `0` or `1` (NaN stays NaN)
+    /// `-1`, `0` or `1`; NaN stays NaN (like NumPy; PyTorch's CPU kernel
+    /// returns 0 for NaN, a known discrepancy, pytorch#41245)
     Sign,
     /// `1 / x`
     Recip,

@@ -8,7 +8,99 @@
 //! vector axpy updates kept in registers.
 
 use super::pack::MatRef;
-use crate::simd::{Kernel, Simd};
+use crate::cpu::SimdLevel;
+use crate::pool::parallel_chunks_mut;
+use crate::simd::{dispatch, Kernel, Simd};
+
+/// Elements of matrix traffic per task before a matrix–vector product is
+/// split across threads (memory-bound: ~64K floats ≈ 256 KiB per task).
+const GEMV_PAR_MIN: usize = 64 * 1024;
+
+/// `m == 1` or `n == 1`: one pass over the matrix operand (see `gemv.rs`).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn gemv_path(
+    level: SimdLevel,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    c: &mut [f32],
+    c_rs: usize,
+    accumulate: bool,
+    parallel: bool,
+) {
+    // y = M · x with M: rows × k, x: k, y written with stride y_stride.
+    let (rows, mat, x, y_stride) = if m == 1 {
+        // C row = a · B  ⇔  y = Bᵀ a: rows of Bᵀ are columns of B.
+        let bt = MatRef {
+            rs: b.cs,
+            cs: b.rs,
+            ..b
+        };
+        (n, bt, (a.data, a.off, a.cs), 1)
+    } else {
+        (m, a, (b.data, b.off, b.rs), c_rs)
+    };
+    // Contiguous copy of x (k floats): cheap, and lets the kernels use vector loads.
+    let xv: Vec<f32> = (0..k).map(|p| x.0[x.1 + p * x.2]).collect();
+    let mut y = vec![0.0f32; rows];
+    let min_rows = if parallel {
+        GEMV_PAR_MIN.div_ceil(k).next_multiple_of(64)
+    } else {
+        usize::MAX
+    };
+    parallel_chunks_mut(&mut y, min_rows, |r0, out| {
+        if mat.cs == 1 {
+            dispatch(
+                level,
+                DotRows {
+                    m: mat,
+                    x: &xv,
+                    r0,
+                    out,
+                },
+            );
+        } else if mat.rs == 1 {
+            dispatch(
+                level,
+                AxpyCols {
+                    m: mat,
+                    x: &xv,
+                    r0,
+                    out,
+                },
+            );
+        } else {
+            // General strides: gather each row once, then a contiguous dot.
+            let mut row = vec![0.0f32; k];
+            for (r, o) in out.iter_mut().enumerate() {
+                for (p, v) in row.iter_mut().enumerate() {
+                    *v = mat.data[mat.off + (r0 + r) * mat.rs + p * mat.cs];
+                }
+                let one = MatRef {
+                    data: &row,
+                    off: 0,
+                    rs: k,
+                    cs: 1,
+                };
+                dispatch(
+                    level,
+                    DotRows {
+                        m: one,
+                        x: &xv,
+                        r0: 0,
+                        out: std::slice::from_mut(o),
+                    },
+                );
+            }
+        }
+    });
+    for (r, v) in y.into_iter().enumerate() {
+        let d = &mut c[r * y_stride];
+        *d = if accumulate { *d + v } else { v };
+    }
+}
 
 /// `out[r] = Σ_p M[r0 + r, p] · x[p]` for rows whose elements are contiguous
 /// (`M.cs == 1`); `x` is contiguous with `k` elements.

@@ -13,7 +13,7 @@ pub(crate) mod portable;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86;
 
-use crate::cpu::{supported, SimdLevel};
+use crate::cpu::SimdLevel;
 
 /// Vector operations on `LANES` f32 lanes (plus a lane mask type).
 ///
@@ -101,12 +101,12 @@ pub(crate) trait Kernel {
 pub(crate) fn dispatch<K: Kernel>(level: SimdLevel, k: K) -> K::Output {
     match level {
         #[cfg(target_arch = "x86_64")]
-        SimdLevel::Avx512 if supported(SimdLevel::Avx512) => {
+        SimdLevel::Avx512 if crate::cpu::supported(SimdLevel::Avx512) => {
             // SAFETY: the CPU supports AVX-512F, AVX2 and FMA (checked above).
             unsafe { x86::run_avx512(k) }
         }
         #[cfg(target_arch = "x86_64")]
-        SimdLevel::Avx2Fma if supported(SimdLevel::Avx2Fma) => {
+        SimdLevel::Avx2Fma if crate::cpu::supported(SimdLevel::Avx2Fma) => {
             // SAFETY: the CPU supports AVX2 and FMA (checked above).
             unsafe { x86::run_avx2(k) }
         }

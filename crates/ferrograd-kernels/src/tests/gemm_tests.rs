@@ -314,3 +314,15 @@ fn peak_probe_is_positive() {
         assert!(crate::peak::measure_peak_with(level, 1) > 0.1);
     }
 }
+
+#[test]
+fn overwrite_ignores_nan_in_c() {
+    // C = A·B must not read C (BLAS beta = 0): NaN garbage is overwritten.
+    for &(m, n, k) in &[(1, 40, 30), (40, 1, 30), (30, 50, 20), (300, 300, 300)] {
+        let a = data(m * k, 1, -1.0, 1.0);
+        let b = data(k * n, 2, -1.0, 1.0);
+        let mut c = vec![f32::NAN; m * n];
+        sgemm(m, n, k, &a, k, 1, &b, n, 1, &mut c, n, false).unwrap();
+        assert!(c.iter().all(|v| v.is_finite()), "{m}x{n}x{k}");
+    }
+}

@@ -125,8 +125,7 @@ fn columns_all_levels() {
 #[test]
 fn nan_and_inf_semantics() {
     for level in levels() {
-        for inner in [1, 3] {
-            let len = 40;
+        for (inner, len) in [(1, 40), (3, 40), (1, 13)] {
             let mut x = data(len * inner, 4, -1.0, 1.0);
             x[7 * inner] = f32::NAN;
             x[9 * inner] = f32::NAN;

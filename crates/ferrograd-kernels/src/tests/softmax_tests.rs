@@ -71,3 +71,23 @@ fn nan_poisons_only_its_slice_and_errors() {
     ));
     softmax(&[], 0, 4, 1, &mut [], true).unwrap();
 }
+
+#[test]
+fn large_softmax_is_thread_count_independent() {
+    let _g = crate::testutil::THREAD_LOCK
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    for &(outer, len, inner) in &[(300, 1000, 1), (4, 300, 300)] {
+        let x = data(outer * len * inner, 77, -10.0, 10.0);
+        let mut runs = Vec::new();
+        for t in [1, 2] {
+            crate::set_num_threads(t).unwrap();
+            let mut out = vec![0.0; x.len()];
+            softmax(&x, outer, len, inner, &mut out, false).unwrap();
+            runs.push(out);
+        }
+        assert_eq!(runs[0], runs[1]);
+        let want = reference(&x, outer, len, inner, false);
+        assert_close("large softmax", &runs[0], &want, 1e-5, 1e-9);
+    }
+}
