@@ -164,6 +164,8 @@ fn gemm_large_shapes_cross_block_boundaries() {
         (257, 261, 300),
         (513, 67, 1100),
         (40, 1500, 33),
+        // Shared packed B across several NC and KC blocks, ragged on every side.
+        (120, 1100, 600),
     ] {
         for threads in [1, 2] {
             crate::set_num_threads(threads).unwrap();
