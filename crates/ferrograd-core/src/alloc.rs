@@ -1,10 +1,65 @@
-//! Fallible allocation of result buffers. Rust aborts the process when an infallible allocation
-//! fails; a user asking for a 40 GB broadcast must get an error instead (Node must never abort).
+//! Result buffers: fallible allocation plus a small recycling pool.
+//!
+//! Fallible: Rust aborts the process when an infallible allocation fails; a user asking for a
+//! 40 GB broadcast must get an error instead (Node must never abort).
+//!
+//! Recycling: from JS, tensors are freed when V8 collects them, in batches, so every large result
+//! tends to land on fresh pages and pay a page fault per 4 KiB. Freed buffers of at least
+//! `POOL_MIN_LEN` floats are kept (up to `POOL_MAX_BYTES` in all) and handed out again for the next
+//! result of the same length, since training loops repeat shapes. Measured from Node, 1M-element
+//! `add` in an async loop that yields every 10 ops: 0.46–0.79 ms per op with the pool, 0.79–1.16 ms
+//! without; 0.22 ms when each result is disposed at once (a synchronous loop that never yields
+//! frees nothing until it ends, so it pays the page faults: ~2 ms).
+//!
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
 
+/// Smaller buffers are left to the system allocator, which already reuses them well.
+const POOL_MIN_LEN: usize = 64 * 1024;
+/// Upper bound on memory held by the pool (RSS stays bounded).
+const POOL_MAX_BYTES: usize = 256 << 20;
+
+#[derive(Default)]
+struct Pool {
+    by_len: HashMap<usize, Vec<Vec<f32>>>,
+    bytes: usize,
+}
+
+static POOL: LazyLock<Mutex<Pool>> = LazyLock::new(|| Mutex::new(Pool::default()));
+
+fn take(len: usize) -> Option<Vec<f32>> {
+    let mut pool = POOL.lock();
+    let buf = pool.by_len.get_mut(&len)?.pop()?;
+    pool.bytes -= buf.capacity() * 4;
+    Some(buf)
+}
+
+/// Offers a buffer that is no longer used to the pool (dropped if it is small or the pool is full).
+pub(crate) fn recycle(buf: Vec<f32>) {
+    if buf.len() < POOL_MIN_LEN {
+        return;
+    }
+    let mut pool = POOL.lock();
+    let bytes = buf.capacity() * 4;
+    if pool.bytes + bytes > POOL_MAX_BYTES {
+        return;
+    }
+    pool.bytes += bytes;
+    pool.by_len.entry(buf.len()).or_default().push(buf);
+}
+
 /// A buffer of `len` copies of `value`, or a `ValueError` naming `op` if memory cannot be had.
 pub(crate) fn filled(op: &'static str, len: usize, value: f32) -> Result<Vec<f32>> {
+    if len >= POOL_MIN_LEN {
+        if let Some(mut buf) = take(len) {
+            buf.fill(value);
+            return Ok(buf);
+        }
+    }
     let mut data = Vec::new();
     data.try_reserve_exact(len).map_err(|_| {
         Error::invalid(

@@ -12,6 +12,12 @@ pub struct Storage {
     dtype: DType,
 }
 
+impl Drop for Storage {
+    fn drop(&mut self) {
+        crate::alloc::recycle(std::mem::take(self.data.get_mut()));
+    }
+}
+
 impl Storage {
     pub fn from_vec(data: Vec<f32>) -> Self {
         Storage {

@@ -11,7 +11,10 @@ use crate::tensor::Tensor;
 impl Tensor {
     /// Every element equal to `value`.
     pub fn full(shape: &[usize], value: f32) -> Tensor {
-        Tensor::from_contiguous(vec![value; numel(shape)], shape.to_vec())
+        // Infallible by contract (internal shapes); user shapes go through `try_full`.
+        let n = numel(shape);
+        let data = alloc::filled("full", n, value).unwrap_or_else(|_| vec![value; n]);
+        Tensor::from_contiguous(data, shape.to_vec())
     }
 
     /// Like [`Tensor::full`], but returns a `ValueError` instead of aborting when the shape's

@@ -92,7 +92,7 @@ impl Tensor {
         let picks = read_indices("indexSelect", index, size)?;
         let mut shape = self.dims().to_vec();
         shape[axis] = picks.len();
-        let mut out = vec![0.0; numel(&shape)];
+        let mut out = crate::alloc::filled("indexSelect", numel(&shape), 0.0)?;
         self.with_contiguous(|data| {
             for o in 0..outer {
                 for (j, &p) in picks.iter().enumerate() {
@@ -156,7 +156,7 @@ impl Tensor {
         let axis = normalize_axis("gather", axis, self.rank())?;
         check_gather_shapes("gather", self.dims(), index.dims(), axis)?;
         let picks = read_indices("gather", index, self.dims()[axis])?;
-        let mut out = vec![0.0; picks.len()];
+        let mut out = crate::alloc::filled("gather", picks.len(), 0.0)?;
         self.with_contiguous(|data| {
             for_each_scatter(index.dims(), self.dims(), axis, &picks, |flat, pos| {
                 out[flat] = data[pos]

@@ -34,7 +34,7 @@ impl Tensor {
         let outer: usize = shape[..axis].iter().product();
         let inner: usize = shape[axis + 1..].iter().product();
         let out_row = shape[axis] * inner;
-        let mut out = vec![0.0; numel(&shape)];
+        let mut out = crate::alloc::filled("concat", numel(&shape), 0.0)?;
         let mut column = 0;
         for t in tensors {
             let width = t.dims()[axis] * inner;
@@ -141,7 +141,7 @@ impl Tensor {
             .zip(pads)
             .map(|(&d, &(b, a))| d + b + a)
             .collect();
-        let mut out = vec![value; numel(&out_shape)];
+        let mut out = crate::alloc::filled("pad", numel(&out_shape), value)?;
         if self.numel() > 0 {
             let rank = in_shape.len();
             let out_strides = crate::shape::contiguous_strides(&out_shape);

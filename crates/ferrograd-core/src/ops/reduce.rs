@@ -245,7 +245,7 @@ impl Tensor {
         let dims = self.dims();
         let outer: usize = dims[..axis].iter().product();
         let inner: usize = dims[axis + 1..].iter().product();
-        let mut out = vec![0.0; self.numel()];
+        let mut out = crate::alloc::filled(name, self.numel(), 0.0)?;
         self.with_contiguous(|x| softmax(x, outer, dims[axis], inner, &mut out, log))?;
         Ok(
             Tensor::from_contiguous(out, dims.to_vec()).track(&[self], |out| Op::Softmax {

@@ -58,9 +58,10 @@ unary_methods! {
 impl Tensor {
     /// Applies a unary kernel and records it for autograd.
     pub(crate) fn unary(&self, op: UnaryOp) -> Result<Tensor> {
-        let out = self.with_contiguous(|x| {
-            let mut out = vec![0.0; x.len()];
-            unary(op, x, &mut out).map(|()| out)
+        let out = self.with_contiguous(|x| -> Result<Vec<f32>> {
+            let mut out = crate::alloc::filled("unary", x.len(), 0.0)?;
+            unary(op, x, &mut out)?;
+            Ok(out)
         })?;
         Ok(
             Tensor::from_contiguous(out, self.dims().to_vec()).track(&[self], |out| Op::Unary {

@@ -42,7 +42,7 @@ impl Tensor {
         if self.layout().is_contiguous() {
             return Ok(self.clone());
         }
-        let mut out = vec![0.0; self.numel()];
+        let mut out = crate::alloc::filled("contiguous", self.numel(), 0.0)?;
         {
             let l = self.layout();
             let data = self.storage().read();
