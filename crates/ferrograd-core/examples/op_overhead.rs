@@ -27,5 +27,9 @@ fn main() -> Result<()> {
     time("add_scalar", || a.add_scalar(1.0))?;
     time("softmax", || a.softmax(-1))?;
     time("sum(0)", || a.sum(Some(&[0]), false))?;
+    // Per-op overhead on tiny tensors (µs matter for small models).
+    let s = Tensor::randn(&[1], 0.0, 1.0, Some(3))?;
+    time("add 1 elem", || s.add(&s))?;
+    time("relu 1 elem", || s.relu())?;
     Ok(())
 }
