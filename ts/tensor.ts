@@ -145,7 +145,7 @@ export class Tensor implements Disposable {
     return native(() => this.native.item());
   }
 
-  /** PyTorch-style rendering, e.g. `tensor([[1., 2.], [3., 4.]], requires_grad=True)`. */
+  /** PyTorch-style rendering, e.g. `tensor([[1., 2.], [3., 4.]], requires_grad=True)`; op results name their backward node (`grad_fn=<MulBackward0>`). */
   toString(): string {
     return native(() => this.native.format());
   }

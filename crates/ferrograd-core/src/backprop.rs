@@ -12,7 +12,7 @@ use ferrograd_kernels::{BinaryOp, UnaryOp};
 use crate::error::{Error, Result};
 use crate::grad_mode::NoGradGuard;
 use crate::op::Op;
-use crate::ops::reduce::ReduceKind;
+use crate::ops::reduce::{keep_shape, ReduceKind};
 use crate::tensor::{Tensor, TensorId};
 
 /// Options of [`Tensor::backward_with`].
@@ -202,6 +202,9 @@ fn op_backward(op: &Op, node: &Tensor, g: &Tensor, cg: bool) -> Result<Vec<Optio
         }
         Op::Unary { op, x, out } => vec![Some(unary_rule(*op, x, out, g, cg)?)],
         Op::Reduce { kind, x, axes, out } => {
+            // Rules work in the keepdim shape, whichever shape the forward returned.
+            let keep = keep_shape(x.dims(), axes);
+            let (g, out) = (&g.reshape_to(&keep)?, &out.reshape_to(&keep)?);
             let gx = match kind {
                 ReduceKind::Sum => g.expand_to(x.dims())?,
                 ReduceKind::Max | ReduceKind::Min => {
@@ -211,8 +214,9 @@ fn op_backward(op: &Op, node: &Tensor, g: &Tensor, cg: bool) -> Result<Vec<Optio
                     mask.mul(&g.div(&count)?)?
                 }
                 ReduceKind::LogSumExp => {
-                    let out =
-                        forward_value(out, cg, || x.reduce_keepdim(ReduceKind::LogSumExp, axes))?;
+                    let out = forward_value(out, cg, || {
+                        x.reduce_axes(ReduceKind::LogSumExp, axes, true)
+                    })?;
                     g.mul(&x.sub(&out)?.exp()?)?
                 }
             };

@@ -145,8 +145,11 @@ impl fmt::Display for Tensor {
         if data.is_empty() && shape.len() != 1 {
             write!(f, ", size={shape:?}")?;
         }
-        if self.requires_grad() {
-            write!(f, ", requires_grad=True")?;
+        // As PyTorch: results of tracked ops name their backward node, leaves say requires_grad.
+        match self.op() {
+            Some(op) => write!(f, ", grad_fn=<{}Backward0>", op.name())?,
+            None if self.requires_grad() => write!(f, ", requires_grad=True")?,
+            None => {}
         }
         write!(f, ")")
     }
@@ -168,6 +171,21 @@ mod tests {
         assert_eq!(Tensor::scalar(0.5).to_string(), "tensor(0.5000)");
         let s = Tensor::from_vec(vec![1e-5, 1.0], &[2]).unwrap();
         assert_eq!(s.to_string(), "tensor([1.0000e-05, 1.0000e+00])");
+        let x = Tensor::from_vec(vec![1.0, 2.0], &[2]).unwrap();
+        x.set_requires_grad(true).unwrap();
+        assert_eq!(x.to_string(), "tensor([1., 2.], requires_grad=True)");
+        assert_eq!(
+            x.mul(&x).unwrap().to_string(),
+            "tensor([1., 4.], grad_fn=<MulBackward0>)"
+        );
+        assert_eq!(
+            x.leaky_relu(0.1).unwrap().to_string(),
+            "tensor([1., 2.], grad_fn=<LeakyReluBackward0>)"
+        );
+        assert_eq!(
+            x.sum(None, false).unwrap().to_string(),
+            "tensor(3., grad_fn=<SumBackward0>)"
+        );
         let big = Tensor::zeros(&[2000]);
         assert_eq!(big.to_string(), "tensor([0., 0., 0., ..., 0., 0., 0.])");
     }

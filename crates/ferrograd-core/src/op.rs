@@ -148,3 +148,30 @@ impl Op {
         }
     }
 }
+
+impl Op {
+    /// PyTorch-like name of the node (`Add`, `Exp`, `Sum`, ...), used when printing tensors.
+    pub(crate) fn name(&self) -> String {
+        let debug_name = |d: String| d.split('(').next().unwrap_or_default().to_owned();
+        match self {
+            Op::Binary { op, .. } => debug_name(format!("{op:?}")),
+            Op::Unary { op, .. } => debug_name(format!("{op:?}")),
+            Op::Reduce { kind, .. } => format!("{kind:?}"),
+            Op::Softmax { log: false, .. } => "Softmax".into(),
+            Op::Softmax { log: true, .. } => "LogSoftmax".into(),
+            Op::Matmul { .. } => "Matmul".into(),
+            Op::Reshape { .. } => "View".into(),
+            Op::Permute { .. } => "Permute".into(),
+            Op::Narrow { .. } => "Narrow".into(),
+            Op::Expand { .. } => "Expand".into(),
+            Op::Copy { .. } => "Clone".into(),
+            Op::Pad { .. } => "ConstantPadNd".into(),
+            Op::Concat { .. } => "Cat".into(),
+            Op::IndexSelect { .. } => "IndexSelect".into(),
+            Op::IndexAdd { .. } => "IndexAdd".into(),
+            Op::Gather { .. } => "Gather".into(),
+            Op::ScatterAdd { .. } => "ScatterAdd".into(),
+            Op::Where { .. } => "Where".into(),
+        }
+    }
+}

@@ -68,7 +68,7 @@ fn reduce_data(x: &Tensor, op: ReduceOp, axes: &[usize]) -> Result<Vec<f32>> {
     Ok(out)
 }
 
-fn keep_shape(dims: &[usize], axes: &[usize]) -> Vec<usize> {
+pub(crate) fn keep_shape(dims: &[usize], axes: &[usize]) -> Vec<usize> {
     dims.iter()
         .enumerate()
         .map(|(i, &d)| if axes.contains(&i) { 1 } else { d })
@@ -92,8 +92,14 @@ impl Tensor {
         }
     }
 
-    /// The recorded primitive: reduces `axes` (sorted, normalised) and keeps them as size-1 dims.
-    pub(crate) fn reduce_keepdim(&self, kind: ReduceKind, axes: &[usize]) -> Result<Tensor> {
+    /// The recorded primitive: reduces `axes` (sorted, normalised), keeping them as size-1 dims
+    /// or dropping them. One node either way, so printing shows `SumBackward0` like PyTorch.
+    pub(crate) fn reduce_axes(
+        &self,
+        kind: ReduceKind,
+        axes: &[usize],
+        keepdim: bool,
+    ) -> Result<Tensor> {
         let reduced: usize = axes.iter().map(|&a| self.dims()[a]).product();
         if reduced == 0 && kind != ReduceKind::Sum {
             return Err(Error::shape(
@@ -102,7 +108,11 @@ impl Tensor {
             ));
         }
         let data = reduce_data(self, kind.kernel(), axes)?;
-        let shape = keep_shape(self.dims(), axes);
+        let shape = if keepdim {
+            keep_shape(self.dims(), axes)
+        } else {
+            drop_shape(self.dims(), axes)
+        };
         Ok(
             Tensor::from_contiguous(data, shape).track(&[self], |out| Op::Reduce {
                 kind,
@@ -120,12 +130,7 @@ impl Tensor {
         keepdim: bool,
     ) -> Result<Tensor> {
         let axes = self.resolve_axes(kind.name(), axes)?;
-        let kept = self.reduce_keepdim(kind, &axes)?;
-        if keepdim {
-            Ok(kept)
-        } else {
-            kept.reshape_to(&drop_shape(self.dims(), &axes))
-        }
+        self.reduce_axes(kind, &axes, keepdim)
     }
 
     /// Sum over normalised axes (used by backward rules).
