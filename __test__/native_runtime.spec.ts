@@ -1,6 +1,7 @@
 // Properties of the native runtime: memory lifetime, typed errors from panics, async work off the
 // JS thread, and worker_threads support.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 
@@ -138,4 +139,31 @@ test('tensor ops run correctly in two worker threads at once', async (t) => {
   t.is(w1.product, 256);
   t.is(w2.product, 4 * 256);
   t.is(main.matmul(main).sum().item(), 8 * 8 * 8);
+});
+
+// The addon is built for baseline x86-64 and picks its SIMD level at run time; forcing lower
+// levels (as on a CPU without AVX-512 or AVX2) must give the same results.
+test('forced AVX2 and scalar kernels give the same results as the detected level', (t) => {
+  const script = `
+    const fg = require(${JSON.stringify(path.join(__dirname, '..', 'ts', 'index'))});
+    const a = fg.randn([67, 130], 0, 1, { seed: 5 });
+    const b = fg.randn([130, 33], 0, 1, { seed: 6 });
+    const y = a.matmul(b).tanh().add(a.sum(1, { keepDims: true })).softmax(-1).exp();
+    process.stdout.write(JSON.stringify({ level: fg.simdLevel(), data: Array.from(y.dataSync()) }));`;
+  const run = (level?: string): { level: string; data: number[] } => {
+    const env = { ...process.env };
+    if (level === undefined) delete env.FERROGRAD_SIMD;
+    else env.FERROGRAD_SIMD = level;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { env, encoding: 'utf8' });
+    return JSON.parse(out) as { level: string; data: number[] };
+  };
+  const native = run();
+  for (const level of ['avx2', 'scalar']) {
+    const forced = run(level);
+    // The request can only lower the level: a CPU without AVX2 runs scalar for both.
+    t.true([level === 'avx2' ? 'Avx2Fma' : 'Scalar', 'Scalar'].includes(forced.level), `${level} gave ${forced.level}`);
+    t.is(forced.data.length, native.data.length);
+    const worst = Math.max(...forced.data.map((v, i) => Math.abs(v - native.data[i]!) / (1e-6 + Math.abs(native.data[i]!))));
+    t.true(worst < 1e-4, `${level}: worst relative difference ${worst}`);
+  }
 });
