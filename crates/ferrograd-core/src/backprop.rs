@@ -290,8 +290,13 @@ fn op_backward(op: &Op, node: &Tensor, g: &Tensor, cg: bool) -> Result<Vec<Optio
             }
             grads
         }
-        Op::IndexSelect { x, axis, index } => {
-            let gx = Tensor::zeros(x.dims()).index_add(*axis as isize, index, g)?;
+        // Each selecting op is differentiated by its scattering partner and vice versa.
+        Op::IndexSelect { x, axis, index } | Op::Gather { x, axis, index } => {
+            let (zeros, ax) = (Tensor::zeros(x.dims()), *axis as isize);
+            let gx = match op {
+                Op::IndexSelect { .. } => zeros.index_add(ax, index, g)?,
+                _ => zeros.scatter_add(ax, index, g)?,
+            };
             vec![Some(gx), None]
         }
         Op::IndexAdd {
@@ -299,28 +304,18 @@ fn op_backward(op: &Op, node: &Tensor, g: &Tensor, cg: bool) -> Result<Vec<Optio
             axis,
             index,
             src,
-        } => {
-            let gs = if wanted(src) {
-                Some(g.index_select(*axis as isize, index)?)
-            } else {
-                None
-            };
-            vec![if wanted(base) { Some(g.clone()) } else { None }, None, gs]
         }
-        Op::Gather { x, axis, index } => {
-            let gx = Tensor::zeros(x.dims()).scatter_add(*axis as isize, index, g)?;
-            vec![Some(gx), None]
-        }
-        Op::ScatterAdd {
+        | Op::ScatterAdd {
             base,
             axis,
             index,
             src,
         } => {
-            let gs = if wanted(src) {
-                Some(g.gather(*axis as isize, index)?)
-            } else {
-                None
+            let ax = *axis as isize;
+            let gs = match (wanted(src), op) {
+                (false, _) => None,
+                (true, Op::IndexAdd { .. }) => Some(g.index_select(ax, index)?),
+                (true, _) => Some(g.gather(ax, index)?),
             };
             vec![if wanted(base) { Some(g.clone()) } else { None }, None, gs]
         }
