@@ -1,0 +1,30 @@
+//! Built-in layers, one file per layer family. Each owns its parameters/buffers and declares them
+//! through `Module::visit`; everything else (state dicts, freezing, counts) is generic.
+
+mod activation;
+mod dense;
+mod dropout;
+mod embedding;
+mod normalization;
+mod reshape;
+
+pub use activation::{Activation, ActivationKind};
+pub use dense::{Linear, LinearConfig};
+pub use dropout::{Dropout, GaussianNoise};
+pub use embedding::Embedding;
+pub use normalization::{BatchNorm1d, LayerNorm};
+pub use reshape::Flatten;
+
+/// Implements the mode plumbing shared by layers without children.
+macro_rules! leaf_mode {
+    () => {
+        fn set_training(&mut self, training: bool) {
+            self.training = training;
+        }
+
+        fn is_training(&self) -> bool {
+            self.training
+        }
+    };
+}
+pub(crate) use leaf_mode;

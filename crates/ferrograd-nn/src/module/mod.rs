@@ -1,0 +1,107 @@
+//! The `Module` abstraction: named parameters and buffers, train/eval mode, state dicts.
+//!
+//! As in PyTorch, a module owns its parameters (leaf tensors that require grad), buffers (state
+//! that is saved but not trained, like batch-norm running statistics) and children; one recursive
+//! traversal (`visit`) backs `parameters()`, `state_dict()`, `load_state_dict()`, freezing and
+//! parameter counts, so a new layer only lists what it owns.
+
+mod sequential;
+mod state;
+mod summary;
+
+pub use sequential::Sequential;
+pub use state::{load_state_dict, state_dict, LoadReport};
+pub use summary::summary;
+
+use ferrograd_core::{Result, Tensor};
+
+/// What a module owns, visited by name.
+pub enum Slot<'a> {
+    /// A trainable weight (a leaf tensor; `requires_grad` follows the module's trainable flag).
+    Parameter(&'a Tensor),
+    /// Saved state that is not trained (running statistics, counters).
+    Buffer(&'a Tensor),
+    /// A child module.
+    Child(&'a dyn Module),
+}
+
+/// A layer or a model: a differentiable function of one tensor with named state.
+pub trait Module: Send + Sync {
+    /// The layer's class name as printed by `summary()` (`"Linear"`, `"BatchNorm1d"`, ...).
+    fn type_name(&self) -> &'static str;
+
+    /// Computes the output. Uses training-mode behaviour (dropout, batch statistics) when
+    /// [`Module::is_training`] is true.
+    fn forward(&self, input: &Tensor) -> Result<Tensor>;
+
+    /// Calls `f` with the name and slot of every parameter, buffer and child this module owns
+    /// directly (children are not descended into here).
+    fn visit(&self, f: &mut dyn FnMut(&str, Slot<'_>));
+
+    /// Switches training-mode behaviour on or off, for this module and its children.
+    fn set_training(&mut self, training: bool);
+
+    /// Whether the module is in training mode.
+    fn is_training(&self) -> bool;
+}
+
+/// Every parameter with its dotted name (`"0.weight"`, `"encoder.1.bias"`), in definition order.
+pub fn named_parameters(module: &dyn Module) -> Vec<(String, Tensor)> {
+    let mut out = Vec::new();
+    walk(module, "", &mut |name, slot| {
+        if let Slot::Parameter(t) = slot {
+            out.push((name.to_owned(), t.clone()));
+        }
+    });
+    out
+}
+
+/// Every buffer with its dotted name.
+pub fn named_buffers(module: &dyn Module) -> Vec<(String, Tensor)> {
+    let mut out = Vec::new();
+    walk(module, "", &mut |name, slot| {
+        if let Slot::Buffer(t) = slot {
+            out.push((name.to_owned(), t.clone()));
+        }
+    });
+    out
+}
+
+/// Number of parameter elements; `trainable_only` skips frozen ones.
+pub fn parameter_count(module: &dyn Module, trainable_only: bool) -> usize {
+    named_parameters(module)
+        .iter()
+        .filter(|(_, t)| !trainable_only || t.requires_grad())
+        .map(|(_, t)| t.numel())
+        .sum()
+}
+
+/// Freezes (`trainable = false`) or unfreezes every parameter of `module`: frozen parameters do
+/// not require grad, so backward skips them and optimizers leave them alone.
+pub fn set_trainable(module: &dyn Module, trainable: bool) -> Result<()> {
+    for (_, t) in named_parameters(module) {
+        t.set_requires_grad(trainable)?;
+    }
+    Ok(())
+}
+
+/// Depth-first traversal with dotted names; the single recursion behind every helper above.
+pub(crate) fn walk(module: &dyn Module, prefix: &str, f: &mut dyn FnMut(&str, Slot<'_>)) {
+    module.visit(&mut |name, slot| {
+        let full = if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match slot {
+            Slot::Child(child) => walk(child, &full, f),
+            other => f(&full, other),
+        }
+    });
+}
+
+/// Creates a parameter: a leaf tensor that requires grad.
+pub fn parameter(t: Tensor) -> Result<Tensor> {
+    t.set_requires_grad(true)?;
+    Ok(t)
+}
