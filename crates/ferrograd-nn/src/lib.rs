@@ -8,6 +8,8 @@ pub mod init;
 pub mod io;
 pub mod layers;
 pub mod loss;
+pub mod model;
 pub mod module;
 pub mod optim;
 pub mod schedule;
+pub mod train;

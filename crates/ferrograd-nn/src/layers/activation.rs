@@ -39,6 +39,37 @@ pub enum ActivationKind {
     },
 }
 
+/// Config name of an activation (snake_case, as Keras).
+pub(crate) fn activation_name(kind: &ActivationKind) -> &'static str {
+    match kind {
+        ActivationKind::Linear => "linear",
+        ActivationKind::Sigmoid { .. } => "sigmoid",
+        ActivationKind::Tanh => "tanh",
+        ActivationKind::Relu => "relu",
+        ActivationKind::LeakyRelu { .. } => "leaky_relu",
+        ActivationKind::Elu { .. } => "elu",
+        ActivationKind::Gelu { .. } => "gelu",
+        ActivationKind::Softplus => "softplus",
+        ActivationKind::Softsign => "softsign",
+        ActivationKind::Silu => "silu",
+        ActivationKind::Softmax { .. } => "softmax",
+        ActivationKind::Maxout { .. } => "maxout",
+    }
+}
+
+/// The activation's single hyper-parameter as JSON (`null` when it has none).
+pub(crate) fn activation_param(kind: &ActivationKind) -> serde_json::Value {
+    use serde_json::json;
+    match *kind {
+        ActivationKind::Sigmoid { steepness } => json!(steepness),
+        ActivationKind::LeakyRelu { alpha } | ActivationKind::Elu { alpha } => json!(alpha),
+        ActivationKind::Gelu { approximate } => json!(approximate),
+        ActivationKind::Softmax { axis } => json!(axis),
+        ActivationKind::Maxout { pieces } => json!(pieces),
+        _ => serde_json::Value::Null,
+    }
+}
+
 /// A parameter-free layer applying an [`ActivationKind`].
 pub struct Activation {
     pub kind: ActivationKind,
@@ -102,6 +133,14 @@ impl Module for Activation {
     }
 
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot<'_>)) {}
+
+    fn config(&self) -> Option<serde_json::Value> {
+        Some(serde_json::json!({
+            "type": "Activation",
+            "activation": activation_name(&self.kind),
+            "param": activation_param(&self.kind),
+        }))
+    }
 
     leaf_mode!();
 }

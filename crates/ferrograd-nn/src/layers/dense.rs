@@ -103,5 +103,11 @@ impl Module for Linear {
         }
     }
 
+    fn config(&self) -> Option<serde_json::Value> {
+        Some(
+            serde_json::json!({"type": "Linear", "in_features": self.weight.dims()[0], "out_features": self.weight.dims()[1], "bias": self.bias.is_some()}),
+        )
+    }
+
     leaf_mode!();
 }

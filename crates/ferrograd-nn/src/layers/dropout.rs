@@ -40,6 +40,10 @@ impl Module for Dropout {
 
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot<'_>)) {}
 
+    fn config(&self) -> Option<serde_json::Value> {
+        Some(serde_json::json!({"type": "Dropout", "p": self.p}))
+    }
+
     leaf_mode!();
 }
 
@@ -78,6 +82,10 @@ impl Module for GaussianNoise {
     }
 
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot<'_>)) {}
+
+    fn config(&self) -> Option<serde_json::Value> {
+        Some(serde_json::json!({"type": "GaussianNoise", "std": self.std}))
+    }
 
     leaf_mode!();
 }

@@ -45,5 +45,11 @@ impl Module for Embedding {
         f("weight", Slot::Parameter(&self.weight));
     }
 
+    fn config(&self) -> Option<serde_json::Value> {
+        Some(
+            serde_json::json!({"type": "Embedding", "num_embeddings": self.weight.dims()[0], "dim": self.weight.dims()[1]}),
+        )
+    }
+
     leaf_mode!();
 }

@@ -124,6 +124,12 @@ impl Module for BatchNorm1d {
         );
     }
 
+    fn config(&self) -> Option<serde_json::Value> {
+        Some(
+            serde_json::json!({"type": "BatchNorm1d", "num_features": self.weight.numel(), "eps": self.eps, "momentum": self.momentum}),
+        )
+    }
+
     leaf_mode!();
 }
 
@@ -185,6 +191,12 @@ impl Module for LayerNorm {
     fn visit(&self, f: &mut dyn FnMut(&str, Slot<'_>)) {
         f("weight", Slot::Parameter(&self.weight));
         f("bias", Slot::Parameter(&self.bias));
+    }
+
+    fn config(&self) -> Option<serde_json::Value> {
+        Some(
+            serde_json::json!({"type": "LayerNorm", "normalized_shape": self.weight.dims(), "eps": self.eps}),
+        )
     }
 
     leaf_mode!();

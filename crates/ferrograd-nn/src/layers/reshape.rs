@@ -40,5 +40,9 @@ impl Module for Flatten {
 
     fn visit(&self, _f: &mut dyn FnMut(&str, Slot<'_>)) {}
 
+    fn config(&self) -> Option<serde_json::Value> {
+        Some(serde_json::json!({"type": "Flatten", "start": self.start, "end": self.end}))
+    }
+
     leaf_mode!();
 }

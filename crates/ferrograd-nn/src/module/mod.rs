@@ -43,6 +43,14 @@ pub trait Module: Send + Sync {
 
     /// Whether the module is in training mode.
     fn is_training(&self) -> bool;
+
+    /// The layer's architecture as JSON, `{"type": <type_name>, ...hyper-parameters}`, which
+    /// [`crate::model::LayerRegistry`] turns back into a freshly initialised layer (weights are
+    /// saved separately, by `state_dict`). `None` (the default) means the module cannot be
+    /// saved with [`crate::model::save_model`]; every built-in layer returns `Some`.
+    fn config(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// Every parameter with its dotted name (`"0.weight"`, `"encoder.1.bias"`), in definition order.

@@ -65,4 +65,14 @@ impl Module for Sequential {
     fn is_training(&self) -> bool {
         self.training
     }
+
+    /// `{"type": "Sequential", "layers": [...]}`, or `None` if any layer has no config.
+    fn config(&self) -> Option<serde_json::Value> {
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| l.config())
+            .collect::<Option<Vec<_>>>()?;
+        Some(serde_json::json!({"type": "Sequential", "layers": layers}))
+    }
 }

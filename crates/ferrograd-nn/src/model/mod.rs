@@ -1,0 +1,412 @@
+//! Model persistence: architecture JSON ([`Module::config`]) plus weights in one safetensors file.
+//!
+//! A saved model is a safetensors file whose `__metadata__` holds
+//! `{"format": "ferrograd", "version": "1", "architecture": <json string>}` and whose tensors are
+//! the model's `state_dict` (parameters *and* buffers, e.g. batch-norm running statistics).
+//! Layers are rebuilt by type name through a [`LayerRegistry`] (built-ins pre-registered; custom
+//! layers can be added), every config field is validated, and errors name the layer path
+//! (`"layer 1.0 (Linear)"`) and the field.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::io::{deserialize, load_file, save_file, IoError, Result, SafeTensors};
+use crate::layers::{
+    Activation, ActivationKind, BatchNorm1d, Dropout, Embedding, Flatten, GaussianNoise, LayerNorm,
+    LinearConfig,
+};
+use crate::module::{state_dict, Module, Sequential};
+
+/// Value of `format` in the file metadata.
+pub const FORMAT: &str = "ferrograd";
+/// Value of `version` in the file metadata.
+pub const VERSION: &str = "1";
+
+/// Reads and validates the fields of one layer config; errors name the layer and the field.
+pub struct LayerFields<'a> {
+    path: String,
+    type_name: String,
+    obj: &'a Map<String, Value>,
+}
+
+impl LayerFields<'_> {
+    /// Dotted position of the layer in the model (`"2"`, `"1.0"`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// An error about `field` of this layer.
+    pub fn error(&self, field: &str, msg: impl std::fmt::Display) -> IoError {
+        IoError::Format {
+            msg: format!(
+                "architecture: layer {} ({}): field '{field}': {msg}",
+                self.path, self.type_name
+            ),
+        }
+    }
+
+    fn get(&self, field: &str) -> Result<&Value> {
+        self.obj
+            .get(field)
+            .ok_or_else(|| self.error(field, "missing"))
+    }
+
+    /// Rejects fields other than `type` and `allowed`.
+    pub fn only(&self, allowed: &[&str]) -> Result<()> {
+        for key in self.obj.keys() {
+            if key != "type" && !allowed.contains(&key.as_str()) {
+                return Err(self.error(key, "unknown field"));
+            }
+        }
+        Ok(())
+    }
+
+    /// A non-negative integer field.
+    pub fn usize(&self, field: &str) -> Result<usize> {
+        let v = self.get(field)?;
+        v.as_u64()
+            .and_then(|u| usize::try_from(u).ok())
+            .ok_or_else(|| self.error(field, format!("expected a non-negative integer, got {v}")))
+    }
+
+    /// A signed integer field.
+    pub fn isize(&self, field: &str) -> Result<isize> {
+        let v = self.get(field)?;
+        v.as_i64()
+            .and_then(|i| isize::try_from(i).ok())
+            .ok_or_else(|| self.error(field, format!("expected an integer, got {v}")))
+    }
+
+    /// A finite number field.
+    pub fn f32(&self, field: &str) -> Result<f32> {
+        let v = self.get(field)?;
+        v.as_f64()
+            .map(|f| f as f32)
+            .filter(|f| f.is_finite())
+            .ok_or_else(|| self.error(field, format!("expected a finite number, got {v}")))
+    }
+
+    /// A boolean field.
+    pub fn bool(&self, field: &str) -> Result<bool> {
+        let v = self.get(field)?;
+        v.as_bool()
+            .ok_or_else(|| self.error(field, format!("expected a boolean, got {v}")))
+    }
+
+    /// A string field.
+    pub fn str(&self, field: &str) -> Result<&str> {
+        let v = self.get(field)?;
+        v.as_str()
+            .ok_or_else(|| self.error(field, format!("expected a string, got {v}")))
+    }
+
+    /// An array of non-negative integers.
+    pub fn usize_list(&self, field: &str) -> Result<Vec<usize>> {
+        let v = self.get(field)?;
+        v.as_array()
+            .and_then(|a| {
+                a.iter()
+                    .map(|x| x.as_u64().and_then(|u| usize::try_from(u).ok()))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .ok_or_else(|| {
+                self.error(
+                    field,
+                    format!("expected an array of non-negative integers, got {v}"),
+                )
+            })
+    }
+
+    /// Wraps a constructor error of this layer.
+    pub fn invalid(&self, e: ferrograd_core::Error) -> IoError {
+        IoError::Format {
+            msg: format!(
+                "architecture: layer {} ({}): {e}",
+                self.path, self.type_name
+            ),
+        }
+    }
+}
+
+/// Builds a layer from its validated fields (the registry resolves nested layers).
+pub type LayerBuilder =
+    Box<dyn Fn(&LayerFields<'_>, &LayerRegistry) -> Result<Box<dyn Module>> + Send + Sync>;
+
+/// Layer constructors by config `type` name.
+pub struct LayerRegistry {
+    builders: HashMap<String, LayerBuilder>,
+}
+
+impl Default for LayerRegistry {
+    fn default() -> Self {
+        Self::with_builtins()
+    }
+}
+
+impl LayerRegistry {
+    /// A registry without any layer.
+    pub fn empty() -> Self {
+        LayerRegistry {
+            builders: HashMap::new(),
+        }
+    }
+
+    /// A registry knowing every built-in layer and `Sequential`.
+    pub fn with_builtins() -> Self {
+        let mut r = Self::empty();
+        r.register("Sequential", |f, reg| {
+            f.only(&["layers"])?;
+            Ok(Box::new(
+                reg.build_sequential_at(f.get("layers")?, &f.path)?,
+            ))
+        });
+        r.register("Linear", |f, _| {
+            f.only(&["in_features", "out_features", "bias"])?;
+            let mut c = LinearConfig::new(f.usize("in_features")?, f.usize("out_features")?);
+            c.bias = f.bool("bias")?;
+            Ok(Box::new(c.init(None).map_err(|e| f.invalid(e))?))
+        });
+        r.register("Activation", |f, _| {
+            f.only(&["activation", "param"])?;
+            Ok(Box::new(Activation::new(activation_kind(f)?)))
+        });
+        r.register("Dropout", |f, _| {
+            f.only(&["p"])?;
+            Ok(Box::new(
+                Dropout::new(f.f32("p")?).map_err(|e| f.invalid(e))?,
+            ))
+        });
+        r.register("GaussianNoise", |f, _| {
+            f.only(&["std"])?;
+            Ok(Box::new(
+                GaussianNoise::new(f.f32("std")?).map_err(|e| f.invalid(e))?,
+            ))
+        });
+        r.register("BatchNorm1d", |f, _| {
+            f.only(&["num_features", "eps", "momentum"])?;
+            let bn = BatchNorm1d::new(f.usize("num_features")?, f.f32("eps")?, f.f32("momentum")?);
+            Ok(Box::new(bn.map_err(|e| f.invalid(e))?))
+        });
+        r.register("LayerNorm", |f, _| {
+            f.only(&["normalized_shape", "eps"])?;
+            let ln = LayerNorm::new(&f.usize_list("normalized_shape")?, f.f32("eps")?);
+            Ok(Box::new(ln.map_err(|e| f.invalid(e))?))
+        });
+        r.register("Embedding", |f, _| {
+            f.only(&["num_embeddings", "dim"])?;
+            let e = Embedding::new(f.usize("num_embeddings")?, f.usize("dim")?, None);
+            Ok(Box::new(e.map_err(|e| f.invalid(e))?))
+        });
+        r.register("Flatten", |f, _| {
+            f.only(&["start", "end"])?;
+            Ok(Box::new(Flatten::new(f.isize("start")?, f.isize("end")?)))
+        });
+        r
+    }
+
+    /// Adds (or replaces) the constructor of layer type `name`.
+    pub fn register<F>(&mut self, name: &str, builder: F)
+    where
+        F: Fn(&LayerFields<'_>, &LayerRegistry) -> Result<Box<dyn Module>> + Send + Sync + 'static,
+    {
+        self.builders.insert(name.to_owned(), Box::new(builder));
+    }
+
+    /// Builds one layer from `{"type": ..., ...}`; `path` names it in errors.
+    pub fn build_layer(&self, config: &Value, path: &str) -> Result<Box<dyn Module>> {
+        let err = |msg: String| IoError::Format {
+            msg: format!("architecture: layer {path}: {msg}"),
+        };
+        let obj = config
+            .as_object()
+            .ok_or_else(|| err(format!("expected an object, got {config}")))?;
+        let type_name = obj
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| err("field 'type': missing or not a string".into()))?;
+        let builder = self
+            .builders
+            .get(type_name)
+            .ok_or_else(|| err(format!("field 'type': unknown layer type '{type_name}'")))?;
+        let fields = LayerFields {
+            path: path.to_owned(),
+            type_name: type_name.to_owned(),
+            obj,
+        };
+        builder(&fields, self)
+    }
+
+    /// Builds a `Sequential` from `{"type": "Sequential", "layers": [...]}`.
+    pub fn build_sequential(&self, config: &Value) -> Result<Sequential> {
+        let err = |msg: &str| IoError::Format {
+            msg: format!("architecture: {msg}"),
+        };
+        let obj = config
+            .as_object()
+            .ok_or_else(|| err("expected an object at the top level"))?;
+        match obj.get("type").and_then(Value::as_str) {
+            Some("Sequential") => {}
+            _ => return Err(err("top-level 'type' must be \"Sequential\"")),
+        }
+        if let Some(k) = obj.keys().find(|k| *k != "type" && *k != "layers") {
+            return Err(err(&format!("unknown top-level field '{k}'")));
+        }
+        let layers = obj
+            .get("layers")
+            .ok_or_else(|| err("top-level field 'layers' is missing"))?;
+        self.build_sequential_at(layers, "")
+    }
+
+    fn build_sequential_at(&self, layers: &Value, prefix: &str) -> Result<Sequential> {
+        let list = layers.as_array().ok_or_else(|| IoError::Format {
+            msg: format!("architecture: 'layers' of {prefix:?} must be an array"),
+        })?;
+        let mut out = Vec::with_capacity(list.len());
+        for (i, layer) in list.iter().enumerate() {
+            let path = if prefix.is_empty() {
+                i.to_string()
+            } else {
+                format!("{prefix}.{i}")
+            };
+            out.push(self.build_layer(layer, &path)?);
+        }
+        Ok(Sequential::new(out))
+    }
+}
+
+fn activation_kind(f: &LayerFields<'_>) -> Result<ActivationKind> {
+    let name = f.str("activation")?;
+    let none = |kind: ActivationKind| -> Result<ActivationKind> {
+        match f.obj.get("param") {
+            None | Some(Value::Null) => Ok(kind),
+            Some(v) => Err(f.error("param", format!("'{name}' takes no parameter, got {v}"))),
+        }
+    };
+    Ok(match name {
+        "linear" => none(ActivationKind::Linear)?,
+        "tanh" => none(ActivationKind::Tanh)?,
+        "relu" => none(ActivationKind::Relu)?,
+        "softplus" => none(ActivationKind::Softplus)?,
+        "softsign" => none(ActivationKind::Softsign)?,
+        "silu" => none(ActivationKind::Silu)?,
+        "sigmoid" => ActivationKind::Sigmoid {
+            steepness: f.f32("param")?,
+        },
+        "leaky_relu" => ActivationKind::LeakyRelu {
+            alpha: f.f32("param")?,
+        },
+        "elu" => ActivationKind::Elu {
+            alpha: f.f32("param")?,
+        },
+        "gelu" => ActivationKind::Gelu {
+            approximate: f.bool("param")?,
+        },
+        "softmax" => ActivationKind::Softmax {
+            axis: f.isize("param")?,
+        },
+        "maxout" => ActivationKind::Maxout {
+            pieces: f.usize("param")?,
+        },
+        other => {
+            return Err(f.error("activation", format!("unknown activation '{other}'")));
+        }
+    })
+}
+
+/// Rebuilds a freshly initialised [`Sequential`] from its architecture JSON (see
+/// [`Module::config`]) using the built-in registry.
+pub fn sequential_from_config(config: &Value) -> Result<Sequential> {
+    LayerRegistry::with_builtins().build_sequential(config)
+}
+
+/// Writes `model` (architecture + every parameter and buffer) to `path` as safetensors,
+/// atomically. Errors when a layer has no config (custom layer without [`Module::config`]).
+pub fn save_model(path: impl AsRef<Path>, model: &Sequential) -> Result<()> {
+    let arch = model.config().ok_or_else(|| IoError::Format {
+        msg: "saveModel: a layer does not report a config (Module::config returned None)".into(),
+    })?;
+    let state = state_dict(model);
+    let tensors: Vec<(String, &ferrograd_core::Tensor)> =
+        state.iter().map(|(k, t)| (k.clone(), t)).collect();
+    let mut meta = BTreeMap::new();
+    meta.insert("format".to_owned(), FORMAT.to_owned());
+    meta.insert("version".to_owned(), VERSION.to_owned());
+    meta.insert("architecture".to_owned(), arch.to_string());
+    save_file(path, &tensors, &meta)
+}
+
+/// Reads a model written by [`save_model`], with the built-in layer registry.
+pub fn load_model(path: impl AsRef<Path>) -> Result<Sequential> {
+    model_from_safetensors(&load_file(path)?, &LayerRegistry::with_builtins())
+}
+
+/// Reads a model from in-memory safetensors bytes (see [`save_model`]).
+pub fn load_model_bytes(bytes: &[u8]) -> Result<Sequential> {
+    model_from_safetensors(&deserialize(bytes)?, &LayerRegistry::with_builtins())
+}
+
+/// Rebuilds the architecture with `registry` and loads the weights: the file's tensors must be
+/// exactly the model's state-dict keys with the same shapes (missing, unexpected and mis-shaped
+/// keys are all reported in one error).
+pub fn model_from_safetensors(
+    st: &SafeTensors<'_>,
+    registry: &LayerRegistry,
+) -> Result<Sequential> {
+    let meta = st.metadata();
+    match meta.get("format").map(String::as_str) {
+        Some(FORMAT) => {}
+        other => {
+            return Err(IoError::Format {
+                msg: format!("not a ferrograd model: metadata 'format' is {other:?}"),
+            })
+        }
+    }
+    match meta.get("version").map(String::as_str) {
+        Some(VERSION) => {}
+        other => {
+            return Err(IoError::Format {
+                msg: format!("unsupported ferrograd model version {other:?} (expected \"1\")"),
+            })
+        }
+    }
+    let arch_text = meta.get("architecture").ok_or_else(|| IoError::Format {
+        msg: "metadata has no 'architecture'".into(),
+    })?;
+    let arch: Value = serde_json::from_str(arch_text).map_err(|e| IoError::Format {
+        msg: format!("architecture is not valid JSON: {e}"),
+    })?;
+    let model = registry.build_sequential(&arch)?;
+    let own = state_dict(&model);
+    let names: Vec<String> = st.names().into_iter().map(str::to_owned).collect();
+    let mut problems = Vec::new();
+    for (name, target) in &own {
+        match st.info(name) {
+            None => problems.push(format!("missing tensor '{name}'")),
+            Some(info) if info.shape != target.dims() => problems.push(format!(
+                "tensor '{name}' has shape {:?}, the architecture needs {:?}",
+                info.shape,
+                target.dims()
+            )),
+            Some(_) => {}
+        }
+    }
+    for name in &names {
+        if !own.contains_key(name) {
+            problems.push(format!("unexpected tensor '{name}'"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(IoError::Format {
+            msg: format!(
+                "weights do not match the architecture: {}",
+                problems.join("; ")
+            ),
+        });
+    }
+    for (name, target) in &own {
+        target.assign_data(&st.get(name)?.to_vec())?;
+    }
+    Ok(model)
+}

@@ -1,0 +1,255 @@
+//! Streaming metrics: each [`MetricKind`] makes a [`MetricState`] that accumulates over batches
+//! (host-side, on copied data) and reports the running value for the epoch.
+
+use ferrograd_core::{Error, Result, Tensor};
+
+/// A metric reported by `fit` / `evaluate`, as in Keras' `metrics=[...]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MetricKind {
+    /// Keras' `"accuracy"`: binary when the target has the prediction's shape with one output
+    /// (threshold 0.5), sparse categorical when the target has one dimension less than the
+    /// prediction (or a trailing 1), categorical (argmax vs argmax) otherwise.
+    Accuracy,
+    /// Fraction of elements where `(pred > threshold) == (target > 0.5)`.
+    BinaryAccuracy {
+        /// Decision threshold on the prediction (0.5 for probabilities, 0 for logits).
+        threshold: f32,
+    },
+    /// Argmax of the prediction equals argmax of the one-hot target.
+    CategoricalAccuracy,
+    /// Argmax of the prediction equals the class-index target.
+    SparseCategoricalAccuracy,
+    /// The target class (index or one-hot) is among the `k` highest scores.
+    TopK {
+        /// How many top classes count as a hit (>= 1).
+        k: usize,
+    },
+    /// Mean squared error.
+    Mse,
+    /// Mean absolute error.
+    Mae,
+}
+
+impl MetricKind {
+    /// Log key of the metric (`"accuracy"`, `"top_5_accuracy"`, ...); validation values are
+    /// reported as `"val_" + name`.
+    pub fn name(&self) -> String {
+        match self {
+            MetricKind::Accuracy => "accuracy".into(),
+            MetricKind::BinaryAccuracy { .. } => "binary_accuracy".into(),
+            MetricKind::CategoricalAccuracy => "categorical_accuracy".into(),
+            MetricKind::SparseCategoricalAccuracy => "sparse_categorical_accuracy".into(),
+            MetricKind::TopK { k } => format!("top_{k}_accuracy"),
+            MetricKind::Mse => "mse".into(),
+            MetricKind::Mae => "mae".into(),
+        }
+    }
+
+    /// Whether larger is better (used by `EarlyStopping`'s `auto` mode).
+    pub fn higher_is_better(&self) -> bool {
+        !matches!(self, MetricKind::Mse | MetricKind::Mae)
+    }
+
+    /// A fresh accumulator.
+    pub fn state(&self) -> MetricState {
+        MetricState {
+            kind: *self,
+            total: 0.0,
+            count: 0.0,
+        }
+    }
+}
+
+/// Running sum and count of one metric over the batches seen so far.
+#[derive(Debug, Clone)]
+pub struct MetricState {
+    kind: MetricKind,
+    total: f64,
+    count: f64,
+}
+
+fn invalid(msg: String) -> Error {
+    Error::InvalidArgument { op: "metric", msg }
+}
+
+/// Rows of `[N, C]` predictions and their classes from a sparse or one-hot target.
+fn rows_and_classes(
+    pred: &Tensor,
+    target: &Tensor,
+    one_hot: bool,
+) -> Result<(usize, usize, Vec<f32>, Vec<usize>)> {
+    let n = pred.dims().first().copied().unwrap_or(0);
+    if pred.rank() != 2 || n == 0 {
+        return Err(invalid(format!(
+            "categorical metrics need [N, C] predictions, got {:?}",
+            pred.dims()
+        )));
+    }
+    let c = pred.dims()[1];
+    let p = pred.to_vec();
+    let t = target.to_vec();
+    let classes = if one_hot {
+        if target.dims() != pred.dims() {
+            return Err(invalid(format!(
+                "one-hot targets must have the prediction's shape {:?}, got {:?}",
+                pred.dims(),
+                target.dims()
+            )));
+        }
+        t.chunks(c).map(argmax).collect()
+    } else {
+        if t.len() != n {
+            return Err(invalid(format!(
+                "sparse targets must hold one class per sample ({n}), got shape {:?}",
+                target.dims()
+            )));
+        }
+        t.iter()
+            .map(|&v| {
+                if v >= 0.0 && v.fract() == 0.0 && (v as usize) < c {
+                    Ok(v as usize)
+                } else {
+                    Err(invalid(format!("class index {v} is not in [0, {c})")))
+                }
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    Ok((n, c, p, classes))
+}
+
+/// Index of the first maximum.
+fn argmax(row: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &v) in row.iter().enumerate() {
+        if v > row[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Whether the target is sparse for a categorical prediction (Keras' shape inference).
+fn is_sparse(pred: &Tensor, target: &Tensor) -> bool {
+    target.rank() + 1 == pred.rank()
+        || (target.rank() == pred.rank()
+            && target.dims().last() == Some(&1)
+            && pred.dims().last().is_some_and(|&c| c > 1))
+}
+
+impl MetricState {
+    /// The metric this state accumulates.
+    pub fn kind(&self) -> MetricKind {
+        self.kind
+    }
+
+    /// Adds one batch of predictions and targets.
+    pub fn update(&mut self, pred: &Tensor, target: &Tensor) -> Result<()> {
+        let kind = match self.kind {
+            MetricKind::Accuracy => {
+                let binary = pred.dims() == target.dims()
+                    && (pred.rank() == 1 || pred.dims().last() == Some(&1));
+                if binary {
+                    MetricKind::BinaryAccuracy { threshold: 0.5 }
+                } else if is_sparse(pred, target) {
+                    MetricKind::SparseCategoricalAccuracy
+                } else {
+                    MetricKind::CategoricalAccuracy
+                }
+            }
+            other => other,
+        };
+        self.update_as(kind, pred, target)
+    }
+
+    fn update_as(&mut self, kind: MetricKind, pred: &Tensor, target: &Tensor) -> Result<()> {
+        let (sum, count): (f64, f64) = match kind {
+            MetricKind::Accuracy => return Err(invalid("accuracy must be resolved".into())),
+            MetricKind::BinaryAccuracy { threshold } => {
+                if pred.numel() != target.numel() {
+                    return Err(invalid(format!(
+                        "binary accuracy needs targets of the prediction's size, got {:?} and {:?}",
+                        pred.dims(),
+                        target.dims()
+                    )));
+                }
+                let p = pred.to_vec();
+                let t = target.to_vec();
+                let hits = p
+                    .iter()
+                    .zip(&t)
+                    .filter(|(&p, &t)| (p > threshold) == (t > 0.5))
+                    .count();
+                (hits as f64, p.len() as f64)
+            }
+            MetricKind::CategoricalAccuracy | MetricKind::SparseCategoricalAccuracy => {
+                let one_hot = kind == MetricKind::CategoricalAccuracy;
+                let (n, c, p, classes) = rows_and_classes(pred, target, one_hot)?;
+                let hits = p
+                    .chunks(c)
+                    .zip(&classes)
+                    .filter(|(row, &cls)| argmax(row) == cls)
+                    .count();
+                (hits as f64, n as f64)
+            }
+            MetricKind::TopK { k } => {
+                if k == 0 {
+                    return Err(invalid("top-k accuracy needs k >= 1".into()));
+                }
+                let one_hot = !is_sparse(pred, target);
+                let (n, c, p, classes) = rows_and_classes(pred, target, one_hot)?;
+                let hits = p
+                    .chunks(c)
+                    .zip(&classes)
+                    .filter(|(row, &cls)| {
+                        let score = row[cls];
+                        row.iter().filter(|&&v| v > score).count() < k
+                    })
+                    .count();
+                (hits as f64, n as f64)
+            }
+            MetricKind::Mse | MetricKind::Mae => {
+                if pred.dims() != target.dims() {
+                    return Err(invalid(format!(
+                        "{} needs targets of the prediction's shape {:?}, got {:?}",
+                        kind.name(),
+                        pred.dims(),
+                        target.dims()
+                    )));
+                }
+                let p = pred.to_vec();
+                let t = target.to_vec();
+                let sum = p
+                    .iter()
+                    .zip(&t)
+                    .map(|(&a, &b)| {
+                        let d = (a - b) as f64;
+                        if kind == MetricKind::Mse {
+                            d * d
+                        } else {
+                            d.abs()
+                        }
+                    })
+                    .sum();
+                (sum, p.len() as f64)
+            }
+        };
+        self.total += sum;
+        self.count += count;
+        Ok(())
+    }
+
+    /// The running value (0 before any update).
+    pub fn value(&self) -> f64 {
+        if self.count == 0.0 {
+            0.0
+        } else {
+            self.total / self.count
+        }
+    }
+
+    /// Forgets every batch seen.
+    pub fn reset(&mut self) {
+        self.total = 0.0;
+        self.count = 0.0;
+    }
+}
