@@ -20,6 +20,12 @@ export type { RandomOptions } from './creation';
 export * from './ops';
 export { grad, isGradEnabled, noGrad } from './autograd';
 export type { GradOptions } from './autograd';
+export * as layers from './layers';
+export type { ActivationArgs, ActivationName, BatchNormArgs, DenseArgs, LayerSpec } from './layers';
+export { Sequential, loadModel, sequential } from './model';
+export { loadIdx, loadMnist } from './datasets';
+export type { Mnist } from './datasets';
+export type { CompileArgs, EpochLogs, FitArgs, History, LossSpec, OptimizerSpec, SequentialArgs } from './model';
 export { getNumThreads, manualSeed, measurePeakGflops, setNumThreads, simdLevel } from './runtime';
 export {
   AutogradError,

@@ -12,4 +12,5 @@ pub mod model;
 pub mod module;
 pub mod optim;
 pub mod schedule;
+pub mod spec;
 pub mod train;

@@ -16,6 +16,7 @@
 
 mod dispatch;
 mod error;
+mod model;
 mod runtime;
 mod task;
 mod tensor;

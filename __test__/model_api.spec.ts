@@ -1,0 +1,130 @@
+// The model API: sequential + layers, compile/fit/evaluate/predict off the JS thread, custom
+// loops through forward, save/load, cancellation and typed errors.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import test from 'ava';
+
+import { ValueError, grad, layers, loadMnist, loadModel, manualSeed, noGrad, sequential, tensor } from '../ts/index';
+
+const xorX = tensor([
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+]);
+const xorY = tensor([0, 1, 1, 0]);
+
+function xorModel() {
+  const model = sequential([layers.dense({ units: 8, activation: 'tanh' }), layers.dense({ units: 2 })], { inputShape: [2] });
+  model.compile({ optimizer: { type: 'adam', lr: 0.05 }, loss: { type: 'sparseCategoricalCrossentropy', fromLogits: true }, metrics: ['accuracy'] });
+  return model;
+}
+
+test('a two-layer MLP learns XOR through fit, and history follows Keras', async (t) => {
+  const model = xorModel();
+  const seen: number[] = [];
+  const history = await model.fit(xorX, xorY, { epochs: 150, batchSize: 4, verbose: 0, seed: 1, onEpochEnd: (e) => seen.push(e.epoch) });
+  t.is(history.epochs.length, 150);
+  t.is(history.history.loss!.length, 150);
+  t.true(history.history.loss![149]! < history.history.loss![0]!);
+  t.is(history.history.accuracy![149], 1);
+  t.deepEqual(Array.from((await model.predict(xorX)).argmax(-1).dataSync()), [0, 1, 1, 0]);
+  const scores = await model.evaluate(xorX, xorY);
+  t.is(scores.accuracy, 1);
+  // Progress callbacks arrive on the JS thread, in order (the last may land just after resolve).
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(seen, Array.from({ length: 150 }, (_, i) => i));
+});
+
+test('the same seed gives the same training run', async (t) => {
+  const run = async () => {
+    const h = await xorModel().fit(xorX, xorY, { epochs: 20, batchSize: 2, verbose: 0, seed: 3 });
+    return h.history.loss;
+  };
+  // Weights are initialised from the global generator: reseed before building each model.
+  manualSeed(11);
+  const a = await run();
+  manualSeed(11);
+  const b = await run();
+  t.deepEqual(a, b);
+});
+
+test('summary, parameters and freezing', (t) => {
+  const model = sequential([layers.dense({ units: 4, activation: 'relu' }), layers.dropout({ rate: 0.5 }), layers.dense({ units: 3 })], {
+    inputShape: [5],
+  });
+  const text = model.summary();
+  t.regex(text, /0 \(Linear\)\s+\[1, 4\]\s+24/);
+  t.regex(text, /Total params: 39 \(trainable 39, frozen 0\)/);
+  t.deepEqual(model.namedParameters().map(([n]) => n), ['0.weight', '0.bias', '3.weight', '3.bias']);
+  model.trainable = false;
+  t.is(model.countParams({ trainableOnly: true }), 0);
+  t.is(model.countParams(), 39);
+});
+
+test('a custom loop with forward, backward and manual updates trains the same model', (t) => {
+  const model = sequential([layers.dense({ units: 1 })], { inputShape: [1] });
+  const x = tensor([[0], [1], [2], [3]]);
+  const y = tensor([[1], [3], [5], [7]]); // y = 2x + 1
+  for (let step = 0; step < 500; step++) {
+    const loss = model.forward(x).sub(y).square().mean();
+    loss.backward();
+    noGrad(() => {
+      for (const p of model.parameters()) {
+        p.assign(p.sub(p.grad!.mul(0.05)));
+        p.zeroGrad();
+      }
+    });
+  }
+  const [w, b] = model.parameters();
+  t.true(Math.abs(w!.item() - 2) < 1e-2 && Math.abs(b!.item() - 1) < 1e-2, `w=${w!.item()} b=${b!.item()}`);
+  // Gradients with respect to the input through a model (adversarial examples).
+  const input = tensor([[1.5]], undefined, { requiresGrad: true });
+  const [g] = grad(model.forward(input).sum(), [input]);
+  t.true(Math.abs(g!.item() - w!.item()) < 1e-6);
+});
+
+test('save then loadModel reproduces predictions; bad files are typed errors', async (t) => {
+  const model = xorModel();
+  await model.fit(xorX, xorY, { epochs: 30, verbose: 0 });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-model-'));
+  const file = path.join(dir, 'xor.safetensors');
+  await model.save(file);
+  const loaded = await loadModel(file);
+  t.deepEqual(Array.from((await loaded.predict(xorX)).dataSync()), Array.from((await model.predict(xorX)).dataSync()));
+  t.deepEqual(loaded.toJSON(), model.toJSON());
+  fs.writeFileSync(path.join(dir, 'broken.safetensors'), fs.readFileSync(file).subarray(0, 40));
+  const err = await t.throwsAsync(loadModel(path.join(dir, 'broken.safetensors')));
+  t.regex(err!.message, /broken\.safetensors/);
+  await t.throwsAsync(loadModel(path.join(dir, 'missing.safetensors')));
+});
+
+test('an aborted fit resolves early with cancelled: true while timers keep running', async (t) => {
+  const { trainImages, trainLabels } = await loadMnist();
+  const x = trainImages.narrow(0, 0, 20000);
+  const y = trainLabels.narrow(0, 0, 20000);
+  const model = sequential([layers.dense({ units: 256, activation: 'relu' }), layers.dense({ units: 10 })], { inputShape: [784] });
+  model.compile({ loss: { type: 'sparseCategoricalCrossentropy', fromLogits: true } });
+  const controller = new AbortController();
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 2);
+  const done = model.fit(x, y, { epochs: 50, batchSize: 32, verbose: 0, signal: controller.signal, onEpochEnd: () => controller.abort() });
+  const history = await done;
+  clearInterval(timer);
+  t.true(history.cancelled);
+  t.true(history.epochs.length >= 1 && history.epochs.length < 50, `${history.epochs.length} epochs`);
+  t.true(ticks >= 2, `the event loop ran ${ticks} timer callbacks during fit`);
+});
+
+test('misuse gives typed errors naming the problem', async (t) => {
+  const model = sequential([layers.dense({ units: 2 })], { inputShape: [3] });
+  await t.throwsAsync(model.fit(tensor([[1, 2, 3]]), tensor([0]), { verbose: 0 }), { message: /call compile\(\) first/ });
+  t.throws(() => model.compile({ optimizer: 'adamm' as never, loss: 'mse' }), { instanceOf: ValueError, message: /unknown optimizer 'adamm'/ });
+  t.throws(() => model.compile({ loss: 'hinge' as never }), { instanceOf: ValueError, message: /unknown loss 'hinge'/ });
+  model.compile({ loss: 'mse' });
+  await t.throwsAsync(model.fit(tensor([[1, 2]]), tensor([[0, 0]]), { verbose: 0 }), { message: /Linear/ });
+  await t.throwsAsync(model.fit(tensor([[1, 2, 3]]), tensor([[0, 0]]), { verbose: 0, bogus: 1 } as never), { instanceOf: ValueError, message: /unknown option 'bogus'/ });
+  t.throws(() => layers.dense({ units: 0 }), { instanceOf: ValueError });
+});

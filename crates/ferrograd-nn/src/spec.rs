@@ -1,0 +1,289 @@
+//! Keras-style specifications (names or JSON objects) of optimizers, losses and metrics, as the
+//! TypeScript API passes them: `"adam"`, `{"type": "sgd", "lr": 0.1, "momentum": 0.9}`,
+//! `"sparseCategoricalCrossentropy"`, `{"type": "huber", "delta": 2}`, `"accuracy"`.
+//! Unknown names and fields are errors listing what is accepted, never silently ignored.
+
+use ferrograd_core::{Error, Result, Tensor};
+use serde_json::{Map, Value};
+
+use crate::optim::{
+    Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Adamax,
+    AdamaxConfig, Lion, LionConfig, Optimize, RmsProp, RmsPropConfig, Sgd, SgdConfig,
+};
+use crate::train::{LossKind, MetricKind};
+
+fn bad(op: &'static str, msg: String) -> Error {
+    Error::InvalidArgument { op, msg }
+}
+
+/// A spec as (type name, options object).
+fn split<'a>(
+    op: &'static str,
+    spec: &'a Value,
+    empty: &'a Map<String, Value>,
+) -> Result<(&'a str, &'a Map<String, Value>)> {
+    match spec {
+        Value::String(name) => Ok((name.as_str(), empty)),
+        Value::Object(map) => match map.get("type").and_then(Value::as_str) {
+            Some(name) => Ok((name, map)),
+            None => Err(bad(
+                op,
+                format!("an object spec needs a string 'type' field, got {spec}"),
+            )),
+        },
+        other => Err(bad(
+            op,
+            format!("expected a name or an object with 'type', got {other}"),
+        )),
+    }
+}
+
+/// Typed access to the option fields of one spec, rejecting unknown ones.
+struct Fields<'a> {
+    op: &'static str,
+    name: &'a str,
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(
+        op: &'static str,
+        name: &'a str,
+        map: &'a Map<String, Value>,
+        allowed: &[&str],
+    ) -> Result<Self> {
+        if let Some(k) = map
+            .keys()
+            .find(|k| *k != "type" && !allowed.contains(&k.as_str()))
+        {
+            return Err(bad(
+                op,
+                format!(
+                    "'{name}' has no option '{k}' (accepted: {})",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        Ok(Fields { op, name, map })
+    }
+
+    fn f32(&self, key: &str, default: f32) -> Result<f32> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v.as_f64().map(|x| x as f32).ok_or_else(|| {
+                bad(
+                    self.op,
+                    format!("'{}': option '{key}' must be a number, got {v}", self.name),
+                )
+            }),
+        }
+    }
+
+    fn bool(&self, key: &str, default: bool) -> Result<bool> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v.as_bool().ok_or_else(|| {
+                bad(
+                    self.op,
+                    format!("'{}': option '{key}' must be a boolean, got {v}", self.name),
+                )
+            }),
+        }
+    }
+
+    /// The learning rate, accepted as `lr` or Keras' `learningRate`.
+    fn lr(&self, default: f32) -> Result<f32> {
+        match self.map.get("learningRate") {
+            Some(_) => self.f32("learningRate", default),
+            None => self.f32("lr", default),
+        }
+    }
+}
+
+const OPTIMIZERS: &str = "sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, lion";
+
+/// Builds an optimizer over `params` from a spec. Options (camelCase, PyTorch defaults):
+/// `lr`/`learningRate`, `weightDecay`, and per algorithm `momentum`, `dampening`, `nesterov`
+/// (sgd); `beta1`, `beta2`, `epsilon`, `amsgrad` (adam, adamw, adamax, lion without epsilon/amsgrad);
+/// `alpha`, `epsilon`, `momentum`, `centered` (rmsprop); `lrDecay`, `initialAccumulatorValue`,
+/// `epsilon` (adagrad); `rho`, `epsilon` (adadelta).
+pub fn optimizer_from_spec(params: Vec<Tensor>, spec: &Value) -> Result<Box<dyn Optimize + Send>> {
+    let empty = Map::new();
+    let (name, map) = split("optimizer", spec, &empty)?;
+    let key = name.to_ascii_lowercase();
+    let common = ["lr", "learningRate", "weightDecay"];
+    let with = |extra: &[&str]| -> Result<Fields<'_>> {
+        let allowed: Vec<&str> = common.iter().chain(extra).copied().collect();
+        Fields::new("optimizer", name, map, &allowed)
+    };
+    Ok(match key.as_str() {
+        "sgd" => {
+            let f = with(&["momentum", "dampening", "nesterov"])?;
+            let d = SgdConfig::default();
+            let c = SgdConfig {
+                lr: f.lr(d.lr)?,
+                momentum: f.f32("momentum", d.momentum)?,
+                dampening: f.f32("dampening", d.dampening)?,
+                weight_decay: f.f32("weightDecay", d.weight_decay)?,
+                nesterov: f.bool("nesterov", d.nesterov)?,
+            };
+            Box::new(Sgd::new(params, c)?)
+        }
+        "adam" | "adamw" => {
+            let f = with(&["beta1", "beta2", "epsilon", "amsgrad"])?;
+            if key == "adam" {
+                let d = AdamConfig::default();
+                let c = AdamConfig {
+                    lr: f.lr(d.lr)?,
+                    betas: (f.f32("beta1", d.betas.0)?, f.f32("beta2", d.betas.1)?),
+                    eps: f.f32("epsilon", d.eps)?,
+                    weight_decay: f.f32("weightDecay", d.weight_decay)?,
+                    amsgrad: f.bool("amsgrad", d.amsgrad)?,
+                };
+                Box::new(Adam::new(params, c)?)
+            } else {
+                let d = AdamWConfig::default();
+                let c = AdamWConfig {
+                    lr: f.lr(d.lr)?,
+                    betas: (f.f32("beta1", d.betas.0)?, f.f32("beta2", d.betas.1)?),
+                    eps: f.f32("epsilon", d.eps)?,
+                    weight_decay: f.f32("weightDecay", d.weight_decay)?,
+                    amsgrad: f.bool("amsgrad", d.amsgrad)?,
+                };
+                Box::new(AdamW::new(params, c)?)
+            }
+        }
+        "rmsprop" => {
+            let f = with(&["alpha", "epsilon", "momentum", "centered"])?;
+            let d = RmsPropConfig::default();
+            let c = RmsPropConfig {
+                lr: f.lr(d.lr)?,
+                alpha: f.f32("alpha", d.alpha)?,
+                eps: f.f32("epsilon", d.eps)?,
+                weight_decay: f.f32("weightDecay", d.weight_decay)?,
+                momentum: f.f32("momentum", d.momentum)?,
+                centered: f.bool("centered", d.centered)?,
+            };
+            Box::new(RmsProp::new(params, c)?)
+        }
+        "adagrad" => {
+            let f = with(&["lrDecay", "initialAccumulatorValue", "epsilon"])?;
+            let d = AdagradConfig::default();
+            let c = AdagradConfig {
+                lr: f.lr(d.lr)?,
+                lr_decay: f.f32("lrDecay", d.lr_decay)?,
+                weight_decay: f.f32("weightDecay", d.weight_decay)?,
+                initial_accumulator_value: f
+                    .f32("initialAccumulatorValue", d.initial_accumulator_value)?,
+                eps: f.f32("epsilon", d.eps)?,
+            };
+            Box::new(Adagrad::new(params, c)?)
+        }
+        "adadelta" => {
+            let f = with(&["rho", "epsilon"])?;
+            let d = AdadeltaConfig::default();
+            let c = AdadeltaConfig {
+                lr: f.lr(d.lr)?,
+                rho: f.f32("rho", d.rho)?,
+                eps: f.f32("epsilon", d.eps)?,
+                weight_decay: f.f32("weightDecay", d.weight_decay)?,
+            };
+            Box::new(Adadelta::new(params, c)?)
+        }
+        "adamax" => {
+            let f = with(&["beta1", "beta2", "epsilon"])?;
+            let d = AdamaxConfig::default();
+            let c = AdamaxConfig {
+                lr: f.lr(d.lr)?,
+                betas: (f.f32("beta1", d.betas.0)?, f.f32("beta2", d.betas.1)?),
+                eps: f.f32("epsilon", d.eps)?,
+                weight_decay: f.f32("weightDecay", d.weight_decay)?,
+            };
+            Box::new(Adamax::new(params, c)?)
+        }
+        "lion" => {
+            let f = with(&["beta1", "beta2"])?;
+            let d = LionConfig::default();
+            let c = LionConfig {
+                lr: f.lr(d.lr)?,
+                betas: (f.f32("beta1", d.betas.0)?, f.f32("beta2", d.betas.1)?),
+                weight_decay: f.f32("weightDecay", d.weight_decay)?,
+            };
+            Box::new(Lion::new(params, c)?)
+        }
+        _ => {
+            return Err(bad(
+                "optimizer",
+                format!("unknown optimizer '{name}' (accepted: {OPTIMIZERS})"),
+            ))
+        }
+    })
+}
+
+const LOSSES: &str = "meanSquaredError (mse), meanAbsoluteError (mae), huber, binaryCrossentropy, \
+                      categoricalCrossentropy, sparseCategoricalCrossentropy";
+
+/// A loss from a spec: a Keras name, or an object with `fromLogits` (cross-entropies) or `delta`
+/// (huber).
+pub fn loss_from_spec(spec: &Value) -> Result<LossKind> {
+    let empty = Map::new();
+    let (name, map) = split("loss", spec, &empty)?;
+    let logits = |map| -> Result<bool> {
+        Fields::new("loss", name, map, &["fromLogits"])?.bool("fromLogits", false)
+    };
+    Ok(match name {
+        "meanSquaredError" | "mse" => {
+            Fields::new("loss", name, map, &[])?;
+            LossKind::Mse
+        }
+        "meanAbsoluteError" | "mae" => {
+            Fields::new("loss", name, map, &[])?;
+            LossKind::Mae
+        }
+        "huber" => LossKind::Huber {
+            delta: Fields::new("loss", name, map, &["delta"])?.f32("delta", 1.0)?,
+        },
+        "binaryCrossentropy" => {
+            if logits(map)? {
+                LossKind::BinaryCrossEntropyWithLogits
+            } else {
+                LossKind::BinaryCrossEntropy
+            }
+        }
+        "categoricalCrossentropy" => LossKind::CategoricalCrossEntropy {
+            from_logits: logits(map)?,
+        },
+        "sparseCategoricalCrossentropy" => LossKind::SparseCategoricalCrossEntropy {
+            from_logits: logits(map)?,
+        },
+        _ => {
+            return Err(bad(
+                "loss",
+                format!("unknown loss '{name}' (accepted: {LOSSES})"),
+            ))
+        }
+    })
+}
+
+/// A metric from its Keras name: `accuracy` (`acc`), `binaryAccuracy`, `categoricalAccuracy`,
+/// `sparseCategoricalAccuracy`, `topKCategoricalAccuracy` (k = 5), `mse`, `mae`.
+pub fn metric_from_name(name: &str) -> Result<MetricKind> {
+    Ok(match name {
+        "accuracy" | "acc" => MetricKind::Accuracy,
+        "binaryAccuracy" => MetricKind::BinaryAccuracy { threshold: 0.5 },
+        "categoricalAccuracy" => MetricKind::CategoricalAccuracy,
+        "sparseCategoricalAccuracy" => MetricKind::SparseCategoricalAccuracy,
+        "topKCategoricalAccuracy" => MetricKind::TopK { k: 5 },
+        "mse" | "meanSquaredError" => MetricKind::Mse,
+        "mae" | "meanAbsoluteError" => MetricKind::Mae,
+        _ => {
+            return Err(bad(
+                "metrics",
+                format!(
+                    "unknown metric '{name}' (accepted: accuracy, binaryAccuracy, categoricalAccuracy, \
+                     sparseCategoricalAccuracy, topKCategoricalAccuracy, mse, mae)"
+                ),
+            ))
+        }
+    })
+}

@@ -1,0 +1,560 @@
+//! `NativeModel`: a `Sequential` model and, once compiled, its trainer.
+//!
+//! Training runs whole epochs natively on a worker thread (`fit` crosses N-API once per call, plus
+//! one threadsafe-function call per epoch for progress). The model lives behind a mutex: while an
+//! async task holds it, synchronous calls fail with a clear "busy" error instead of blocking the
+//! JS thread.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use ferrograd_core::Tensor;
+use ferrograd_nn::model::{load_model, save_model, sequential_from_config};
+use ferrograd_nn::module::{
+    named_parameters, parameter_count, set_trainable, summary, Module, Sequential,
+};
+use ferrograd_nn::spec::{loss_from_spec, metric_from_name, optimizer_from_spec};
+use ferrograd_nn::train::{Control, EpochLogs, FitCallback, FitOptions, History, Logs, Trainer};
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+use parking_lot::Mutex;
+use serde_json::{json, Value};
+
+use crate::error::{
+    catch_panic, core_err, fg_error, into_napi_error, ErrorCode, FgError, FgResult,
+};
+use crate::tensor::NativeTensor;
+
+/// The model, plain or wrapped in its trainer after `compile`.
+enum Slot {
+    Plain(Sequential),
+    Compiled(Box<Trainer>),
+}
+
+impl Slot {
+    fn model(&mut self) -> &mut Sequential {
+        match self {
+            Slot::Plain(m) => m,
+            Slot::Compiled(t) => &mut t.model,
+        }
+    }
+}
+
+type Shared = Arc<Mutex<Option<Slot>>>;
+
+fn value_error(msg: impl ToString) -> FgError {
+    fg_error(ErrorCode::Core("ValueError"), msg)
+}
+
+fn io_err(e: ferrograd_nn::io::IoError) -> FgError {
+    fg_error(ErrorCode::Core(e.code()), e.to_string())
+}
+
+fn parse_json(op: &str, text: &str) -> FgResult<Value> {
+    serde_json::from_str(text).map_err(|e| value_error(format!("{op}: invalid JSON: {e}")))
+}
+
+/// Runs `f` on the model if no async task holds it.
+fn with_slot<R>(
+    shared: &Shared,
+    op: &str,
+    f: impl FnOnce(&mut Slot) -> FgResult<R>,
+) -> FgResult<R> {
+    let mut guard = shared.try_lock().ok_or_else(|| {
+        value_error(format!(
+            "{op}: the model is busy (an async fit/evaluate/predict/save is running)"
+        ))
+    })?;
+    let slot = guard.as_mut().ok_or_else(|| {
+        fg_error(
+            ErrorCode::Disposed,
+            format!("{op}: the model has been disposed"),
+        )
+    })?;
+    f(slot)
+}
+
+fn logs_json(logs: &Logs) -> Value {
+    Value::Object(logs.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+}
+
+fn epoch_json(e: &EpochLogs) -> Value {
+    json!({ "epoch": e.epoch, "logs": logs_json(&e.logs), "lr": e.lr, "seconds": e.seconds, "samplesPerSec": e.samples_per_sec })
+}
+
+fn history_json(h: &History) -> Value {
+    json!({ "epochs": h.epochs.iter().map(epoch_json).collect::<Vec<_>>(), "cancelled": h.cancelled, "stopped": h.stopped })
+}
+
+/// Handle on a native model. Internal: users work with the TypeScript `Sequential` class.
+#[napi]
+pub struct NativeModel {
+    shared: Shared,
+    cancel: Arc<AtomicBool>,
+}
+
+#[napi]
+impl NativeModel {
+    /// Builds a model from its architecture JSON (`{"type": "Sequential", "layers": [...]}`).
+    #[napi(factory, catch_unwind)]
+    pub fn from_config(config: String) -> Result<NativeModel, ErrorCode> {
+        let model = sequential_from_config(&parse_json("Sequential", &config)?).map_err(io_err)?;
+        Ok(NativeModel {
+            shared: Arc::new(Mutex::new(Some(Slot::Plain(model)))),
+            cancel: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// The architecture as JSON.
+    #[napi(catch_unwind)]
+    pub fn config(&self) -> Result<String, ErrorCode> {
+        with_slot(&self.shared, "config", |s| {
+            let config = s
+                .model()
+                .config()
+                .ok_or_else(|| value_error("config: the model has a layer without a config"))?;
+            Ok(config.to_string())
+        })
+    }
+
+    /// Keras-style table of layers, output shapes and parameter counts for an input shape
+    /// (batch dimension included).
+    #[napi(catch_unwind)]
+    pub fn summary(&self, input_shape: Vec<i64>) -> Result<String, ErrorCode> {
+        let shape: Vec<usize> = input_shape
+            .iter()
+            .map(|&d| {
+                usize::try_from(d)
+                    .map_err(|_| value_error(format!("summary: invalid dimension {d}")))
+            })
+            .collect::<FgResult<_>>()?;
+        with_slot(&self.shared, "summary", |s| {
+            summary(s.model(), &shape).map_err(core_err)
+        })
+    }
+
+    /// Number of parameter elements (optionally trainable ones only).
+    #[napi(catch_unwind)]
+    pub fn parameter_count(&self, trainable_only: bool) -> Result<f64, ErrorCode> {
+        with_slot(&self.shared, "countParams", |s| {
+            Ok(parameter_count(s.model(), trainable_only) as f64)
+        })
+    }
+
+    /// Dotted parameter names, in the order of `parameters()`.
+    #[napi(catch_unwind)]
+    pub fn parameter_names(&self) -> Result<Vec<String>, ErrorCode> {
+        with_slot(&self.shared, "parameters", |s| {
+            Ok(named_parameters(s.model())
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect())
+        })
+    }
+
+    /// The live parameter tensors (sharing storage with the model).
+    #[napi(catch_unwind)]
+    pub fn parameters(&self, env: Env) -> Result<Vec<NativeTensor>, ErrorCode> {
+        let params = with_slot(&self.shared, "parameters", |s| {
+            Ok(named_parameters(s.model()))
+        })?;
+        params
+            .into_iter()
+            .map(|(_, t)| NativeTensor::wrap(&env, t))
+            .collect()
+    }
+
+    /// Freezes or unfreezes every parameter.
+    #[napi(catch_unwind)]
+    pub fn set_trainable(&self, trainable: bool) -> Result<(), ErrorCode> {
+        with_slot(&self.shared, "trainable", |s| {
+            set_trainable(s.model(), trainable).map_err(core_err)
+        })
+    }
+
+    /// Train (dropout/batch statistics on) or eval mode.
+    #[napi(catch_unwind)]
+    pub fn set_training(&self, training: bool) -> Result<(), ErrorCode> {
+        with_slot(&self.shared, "train", |s| {
+            s.model().set_training(training);
+            Ok(())
+        })
+    }
+
+    /// Eager forward pass on the JS thread, recording autograd (for custom training loops).
+    #[napi(catch_unwind)]
+    pub fn forward(&self, env: Env, input: &NativeTensor) -> Result<NativeTensor, ErrorCode> {
+        let x = input.get("forward")?;
+        let y = with_slot(&self.shared, "forward", |s| {
+            s.model().forward(&x).map_err(core_err)
+        })?;
+        NativeTensor::wrap(&env, y)
+    }
+
+    /// Attaches optimizer, loss and metrics (specs as JSON: a name or an object with `type`).
+    #[napi(catch_unwind)]
+    pub fn compile(
+        &self,
+        optimizer: String,
+        loss: String,
+        metrics: Vec<String>,
+    ) -> Result<(), ErrorCode> {
+        let (opt_spec, loss_spec) = (
+            parse_json("compile", &optimizer)?,
+            parse_json("compile", &loss)?,
+        );
+        let loss = loss_from_spec(&loss_spec).map_err(core_err)?;
+        let metrics = metrics
+            .iter()
+            .map(|m| metric_from_name(m))
+            .collect::<ferrograd_core::Result<Vec<_>>>()
+            .map_err(core_err)?;
+        let mut guard = self
+            .shared
+            .try_lock()
+            .ok_or_else(|| value_error("compile: the model is busy"))?;
+        let slot = guard
+            .take()
+            .ok_or_else(|| fg_error(ErrorCode::Disposed, "compile: the model has been disposed"))?;
+        let model = match slot {
+            Slot::Plain(m) => m,
+            Slot::Compiled(t) => t.model,
+        };
+        let params: Vec<Tensor> = named_parameters(&model)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+        match optimizer_from_spec(params, &opt_spec) {
+            Ok(opt) => {
+                *guard = Some(Slot::Compiled(Box::new(Trainer::new(
+                    model, loss, opt, metrics,
+                ))));
+                Ok(())
+            }
+            Err(e) => {
+                *guard = Some(Slot::Plain(model));
+                Err(core_err(e))
+            }
+        }
+    }
+
+    /// Trains on a worker thread; `options` is FitOptions as JSON; `on_epoch_end` receives each
+    /// epoch's logs as JSON and may return nothing. Resolves to the History as JSON.
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    pub fn fit(
+        &self,
+        x: &NativeTensor,
+        y: &NativeTensor,
+        options: String,
+        on_epoch_end: Option<ThreadsafeFunction<String, (), String, Status, false>>,
+    ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
+        let (x, y) = (x.get("fit")?, y.get("fit")?);
+        let opts = fit_options(&parse_json("fit", &options)?)?;
+        self.cancel.store(false, Ordering::SeqCst);
+        let cancel = self.cancel.clone();
+        Ok(self.task("fit", move |slot| {
+            let Slot::Compiled(trainer) = slot else {
+                return Err(value_error("fit: call compile() first"));
+            };
+            let mut progress = Progress { tsfn: on_epoch_end };
+            let history = trainer
+                .fit(&x, &y, &opts, &mut progress, &cancel)
+                .map_err(core_err)?;
+            Ok(history_json(&history).to_string())
+        }))
+    }
+
+    /// Asks a running `fit` to stop before its next batch.
+    #[napi(catch_unwind)]
+    pub fn stop_training(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// Loss and metrics on `(x, y)`, as JSON, computed on a worker thread.
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    pub fn evaluate(
+        &self,
+        x: &NativeTensor,
+        y: &NativeTensor,
+        batch_size: u32,
+    ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
+        let (x, y) = (x.get("evaluate")?, y.get("evaluate")?);
+        Ok(self.task("evaluate", move |slot| {
+            let Slot::Compiled(trainer) = slot else {
+                return Err(value_error("evaluate: call compile() first"));
+            };
+            let logs = trainer
+                .evaluate(&x, &y, batch_size as usize)
+                .map_err(core_err)?;
+            Ok(logs_json(&logs).to_string())
+        }))
+    }
+
+    /// Batched inference in eval mode on a worker thread.
+    #[napi(catch_unwind, ts_return_type = "Promise<NativeTensor>")]
+    pub fn predict(
+        &self,
+        x: &NativeTensor,
+        batch_size: u32,
+    ) -> Result<AsyncTask<ModelTask<Tensor>>, ErrorCode> {
+        let x = x.get("predict")?;
+        Ok(self.task("predict", move |slot| {
+            let out = ferrograd_nn::train::predict(slot.model(), &x, batch_size as usize)
+                .map_err(core_err)?;
+            Ok(out)
+        }))
+    }
+
+    /// One optimizer step on one batch; resolves to the batch logs as JSON.
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    pub fn train_on_batch(
+        &self,
+        x: &NativeTensor,
+        y: &NativeTensor,
+    ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
+        let (x, y) = (x.get("trainOnBatch")?, y.get("trainOnBatch")?);
+        Ok(self.task("trainOnBatch", move |slot| {
+            let Slot::Compiled(trainer) = slot else {
+                return Err(value_error("trainOnBatch: call compile() first"));
+            };
+            let logs = trainer.train_on_batch(&x, &y).map_err(core_err)?;
+            Ok(logs_json(&logs).to_string())
+        }))
+    }
+
+    /// Saves architecture + weights as one safetensors file, atomically, on a worker thread.
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    pub fn save(&self, path: String) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
+        Ok(self.task("save", move |slot| {
+            save_model(&path, slot.model()).map_err(io_err)?;
+            Ok(String::new())
+        }))
+    }
+
+    /// Releases the model now.
+    #[napi(catch_unwind)]
+    pub fn dispose(&self) -> Result<(), ErrorCode> {
+        let mut guard = self
+            .shared
+            .try_lock()
+            .ok_or_else(|| value_error("dispose: the model is busy"))?;
+        *guard = None;
+        Ok(())
+    }
+
+    fn task<T: Send + 'static>(
+        &self,
+        name: &'static str,
+        work: impl FnOnce(&mut Slot) -> FgResult<T> + Send + 'static,
+    ) -> AsyncTask<ModelTask<T>>
+    where
+        ModelTask<T>: Task,
+    {
+        AsyncTask::new(ModelTask {
+            name,
+            shared: self.shared.clone(),
+            work: Some(Box::new(work)),
+        })
+    }
+}
+
+/// Loads a model saved by `save` on a worker thread.
+#[napi(catch_unwind, ts_return_type = "Promise<NativeModel>")]
+pub fn load_native_model(path: String) -> AsyncTask<LoadTask> {
+    AsyncTask::new(LoadTask { path })
+}
+
+fn fit_options(v: &Value) -> FgResult<FitOptions> {
+    let mut o = FitOptions::default();
+    let obj = v
+        .as_object()
+        .ok_or_else(|| value_error("fit: options must be an object"))?;
+    for (k, val) in obj {
+        let num = || {
+            val.as_f64().ok_or_else(|| {
+                value_error(format!("fit: option '{k}' must be a number, got {val}"))
+            })
+        };
+        let count = || -> FgResult<usize> {
+            let n = num()?;
+            if n < 0.0 || n.fract() != 0.0 {
+                return Err(value_error(format!(
+                    "fit: option '{k}' must be a non-negative integer, got {n}"
+                )));
+            }
+            Ok(n as usize)
+        };
+        match k.as_str() {
+            "epochs" => o.epochs = count()?,
+            "batchSize" => o.batch_size = count()?,
+            "initialEpoch" => o.initial_epoch = count()?,
+            "seed" => o.seed = count()? as u64,
+            "validationSplit" => o.validation_split = num()?,
+            "shuffle" => {
+                o.shuffle = val
+                    .as_bool()
+                    .ok_or_else(|| value_error("fit: option 'shuffle' must be a boolean"))?
+            }
+            "classWeight" => {
+                let list = val
+                    .as_array()
+                    .ok_or_else(|| value_error("fit: classWeight must be an array of numbers"))?;
+                o.class_weight = Some(
+                    list.iter()
+                        .map(|w| {
+                            w.as_f64().map(|w| w as f32).ok_or_else(|| {
+                                value_error("fit: classWeight must be an array of numbers")
+                            })
+                        })
+                        .collect::<FgResult<_>>()?,
+                );
+            }
+            other => return Err(value_error(format!("fit: unknown option '{other}'"))),
+        }
+    }
+    Ok(o)
+}
+
+/// Streams each epoch's logs to JS without waiting for it (NonBlocking): JS observes progress,
+/// training never waits on the event loop.
+struct Progress {
+    tsfn: Option<ThreadsafeFunction<String, (), String, Status, false>>,
+}
+
+impl FitCallback for Progress {
+    fn on_epoch_end(&mut self, logs: &EpochLogs, _model: &dyn Module) -> Control {
+        if let Some(tsfn) = &self.tsfn {
+            tsfn.call(
+                epoch_json(logs).to_string(),
+                ThreadsafeFunctionCallMode::NonBlocking,
+            );
+        }
+        Control::Continue
+    }
+}
+
+type ModelWork<T> = Box<dyn FnOnce(&mut Slot) -> FgResult<T> + Send>;
+
+/// Runs one piece of model work on a libuv worker thread, holding the model's lock. `T` is
+/// `String` (JSON results) or `Tensor` (predictions).
+pub struct ModelTask<T: Send + 'static> {
+    name: &'static str,
+    shared: Shared,
+    work: Option<ModelWork<T>>,
+}
+
+impl<T: Send + 'static> ModelTask<T> {
+    fn run(&mut self) -> FgResult<T> {
+        let (name, shared, work) = (self.name, self.shared.clone(), self.work.take());
+        catch_panic(name, move || {
+            let mut guard = shared.try_lock().ok_or_else(|| {
+                value_error(format!("{name}: the model is busy with another async call"))
+            })?;
+            let slot = guard.as_mut().ok_or_else(|| {
+                fg_error(
+                    ErrorCode::Disposed,
+                    format!("{name}: the model has been disposed"),
+                )
+            })?;
+            match work {
+                Some(work) => work(slot),
+                None => Err(fg_error(
+                    ErrorCode::Panic,
+                    format!("{name}: task ran twice"),
+                )),
+            }
+        })
+    }
+}
+
+impl Task for ModelTask<String> {
+    type Output = FgResult<String>;
+    type JsValue = String;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(self.run())
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        output.map_err(|e| into_napi_error(&env, e))
+    }
+}
+
+impl Task for ModelTask<Tensor> {
+    type Output = FgResult<Tensor>;
+    type JsValue = NativeTensor;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(self.run())
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        output
+            .and_then(|t| NativeTensor::wrap(&env, t))
+            .map_err(|e| into_napi_error(&env, e))
+    }
+}
+
+/// Loads a saved model off the JS thread.
+pub struct LoadTask {
+    path: String,
+}
+
+impl Task for LoadTask {
+    type Output = FgResult<Sequential>;
+    type JsValue = NativeModel;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let path = self.path.clone();
+        Ok(catch_panic("loadModel", move || {
+            load_model(&path).map_err(io_err)
+        }))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        match output {
+            Ok(model) => Ok(NativeModel {
+                shared: Arc::new(Mutex::new(Some(Slot::Plain(model)))),
+                cancel: Arc::new(AtomicBool::new(false)),
+            }),
+            Err(e) => Err(into_napi_error(&env, e)),
+        }
+    }
+}
+
+/// Reads IDX files (gzipped or not; several files are concatenated along the first axis, as for
+/// MNIST's split training images) into an f32 tensor scaled by `scale`, off the JS thread.
+#[napi(catch_unwind, ts_return_type = "Promise<NativeTensor>")]
+pub fn load_idx(paths: Vec<String>, scale: f64) -> AsyncTask<IdxTask> {
+    AsyncTask::new(IdxTask {
+        paths,
+        scale: scale as f32,
+    })
+}
+
+/// Decodes IDX files on a worker thread.
+pub struct IdxTask {
+    paths: Vec<String>,
+    scale: f32,
+}
+
+impl Task for IdxTask {
+    type Output = FgResult<Tensor>;
+    type JsValue = NativeTensor;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let (paths, scale) = (self.paths.clone(), self.scale);
+        Ok(catch_panic("loadIdx", move || {
+            let refs: Vec<&std::path::Path> = paths.iter().map(std::path::Path::new).collect();
+            let array = ferrograd_nn::data::idx::read_idx_parts(&refs).map_err(core_err)?;
+            array.to_tensor(scale).map_err(core_err)
+        }))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        output
+            .and_then(|t| NativeTensor::wrap(&env, t))
+            .map_err(|e| into_napi_error(&env, e))
+    }
+}

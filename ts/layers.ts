@@ -1,0 +1,194 @@
+/**
+ * Layer factories in the style of tfjs-layers (`layers.dense({ units: 10 })`). A factory returns
+ * a {@link LayerSpec}; {@link sequential} infers each layer's input size from the previous one
+ * and builds the native model.
+ */
+
+import { ValueError } from './errors';
+
+/** Activation names accepted by `dense({ activation })` and `activation({ activation })`. */
+export type ActivationName =
+  | 'linear'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leakyRelu'
+  | 'elu'
+  | 'gelu'
+  | 'softplus'
+  | 'softsign'
+  | 'silu'
+  | 'swish'
+  | 'softmax'
+  | 'maxout';
+
+/** A layer description: knows its native config and output shape for a given input shape. */
+export interface LayerSpec {
+  /** Layer type, for messages. */
+  readonly type: string;
+  /** Native configs (a dense layer with an activation is two native layers) and the output shape. */
+  build(inputShape: number[], index: number): { configs: object[]; outputShape: number[] };
+}
+
+function last(shape: number[], layer: string, index: number): number {
+  const d = shape.at(-1);
+  if (d === undefined) throw new ValueError(`layer ${index} (${layer}): input shape [] has no feature dimension`);
+  return d;
+}
+
+function positiveInt(value: number, layer: string, field: string): number {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ValueError(`${layer}: ${field} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+/** Options of an activation (also usable inline in `dense`). */
+export interface ActivationArgs {
+  /** Which activation. */
+  activation: ActivationName;
+  /** Negative slope of `leakyRelu` (default 0.01, as PyTorch) or alpha of `elu` (default 1). */
+  alpha?: number;
+  /** Steepness `s` of `sigmoid(s·x)` (default 1). */
+  steepness?: number;
+  /** `gelu`: use the tanh approximation (default false). */
+  approximate?: boolean;
+  /** `softmax`: axis (default -1). */
+  axis?: number;
+  /** `maxout`: group size (default 2). */
+  pieces?: number;
+}
+
+function activationConfig(args: ActivationArgs): object {
+  const { activation } = args;
+  const cfg = (name: string, param: unknown = null): object => ({ type: 'Activation', activation: name, param });
+  switch (activation) {
+    case 'linear':
+    case 'tanh':
+    case 'relu':
+    case 'softplus':
+    case 'softsign':
+    case 'silu':
+      return cfg(activation);
+    case 'swish':
+      return cfg('silu');
+    case 'sigmoid':
+      return cfg('sigmoid', args.steepness ?? 1);
+    case 'leakyRelu':
+      return cfg('leaky_relu', args.alpha ?? 0.01);
+    case 'elu':
+      return cfg('elu', args.alpha ?? 1);
+    case 'gelu':
+      return cfg('gelu', args.approximate ?? false);
+    case 'softmax':
+      return cfg('softmax', args.axis ?? -1);
+    case 'maxout':
+      return cfg('maxout', positiveInt(args.pieces ?? 2, 'maxout', 'pieces'));
+    default:
+      throw new ValueError(`unknown activation '${String(activation)}'`);
+  }
+}
+
+/** Options of {@link dense}. */
+export interface DenseArgs {
+  /** Output features. */
+  units: number;
+  /** Activation applied after the affine map (default linear). */
+  activation?: ActivationName;
+  /** Learn a bias (default true). */
+  useBias?: boolean;
+}
+
+/** Fully connected layer `y = x·W + b` (Glorot-uniform weights, zero bias, as Keras). */
+export function dense(args: DenseArgs): LayerSpec {
+  const units = positiveInt(args.units, 'dense', 'units');
+  return {
+    type: 'dense',
+    build(inputShape, index) {
+      const inFeatures = last(inputShape, 'dense', index);
+      const configs: object[] = [{ type: 'Linear', in_features: inFeatures, out_features: units, bias: args.useBias ?? true }];
+      if (args.activation !== undefined && args.activation !== 'linear') configs.push(activationConfig({ activation: args.activation }));
+      return { configs, outputShape: [...inputShape.slice(0, -1), units] };
+    },
+  };
+}
+
+/** A parameter-free activation layer. */
+export function activation(args: ActivationArgs): LayerSpec {
+  const config = activationConfig(args);
+  return {
+    type: 'activation',
+    build(inputShape, index) {
+      const outputShape = [...inputShape];
+      if (args.activation === 'maxout') {
+        const pieces = args.pieces ?? 2;
+        const d = last(inputShape, 'maxout', index);
+        if (d % pieces !== 0) throw new ValueError(`layer ${index} (maxout): ${d} features are not divisible by pieces=${pieces}`);
+        outputShape[outputShape.length - 1] = d / pieces;
+      }
+      return { configs: [config], outputShape };
+    },
+  };
+}
+
+/** Inverted dropout: drops a fraction `rate` of activations in training, identity in inference. */
+export function dropout(args: { rate: number }): LayerSpec {
+  return { type: 'dropout', build: (s) => ({ configs: [{ type: 'Dropout', p: args.rate }], outputShape: s }) };
+}
+
+/** Adds `N(0, stddev²)` noise in training only. */
+export function gaussianNoise(args: { stddev: number }): LayerSpec {
+  return { type: 'gaussianNoise', build: (s) => ({ configs: [{ type: 'GaussianNoise', std: args.stddev }], outputShape: s }) };
+}
+
+/** Options of {@link batchNormalization}. */
+export interface BatchNormArgs {
+  /** Added to the variance (default 1e-5, as PyTorch). */
+  epsilon?: number;
+  /** Weight of the new batch in the running statistics (default 0.1, PyTorch's convention). */
+  momentum?: number;
+}
+
+/** Batch normalisation over the feature axis of `[batch, features]` (or `[batch, channels, length]`). */
+export function batchNormalization(args: BatchNormArgs = {}): LayerSpec {
+  return {
+    type: 'batchNormalization',
+    build(inputShape, index) {
+      if (inputShape.length < 1) throw new ValueError(`layer ${index} (batchNormalization): needs a feature dimension`);
+      const features = inputShape[0]!;
+      return {
+        configs: [{ type: 'BatchNorm1d', num_features: features, eps: args.epsilon ?? 1e-5, momentum: args.momentum ?? 0.1 }],
+        outputShape: inputShape,
+      };
+    },
+  };
+}
+
+/** Layer normalisation over the last axis. */
+export function layerNormalization(args: { epsilon?: number } = {}): LayerSpec {
+  return {
+    type: 'layerNormalization',
+    build(inputShape, index) {
+      const d = last(inputShape, 'layerNormalization', index);
+      return { configs: [{ type: 'LayerNorm', normalized_shape: [d], eps: args.epsilon ?? 1e-5 }], outputShape: inputShape };
+    },
+  };
+}
+
+/** Lookup of `outputDim`-vectors for integer ids in `[0, inputDim)`. */
+export function embedding(args: { inputDim: number; outputDim: number }): LayerSpec {
+  const n = positiveInt(args.inputDim, 'embedding', 'inputDim');
+  const d = positiveInt(args.outputDim, 'embedding', 'outputDim');
+  return {
+    type: 'embedding',
+    build: (s) => ({ configs: [{ type: 'Embedding', num_embeddings: n, dim: d }], outputShape: [...s, d] }),
+  };
+}
+
+/** Flattens every axis after the batch axis. */
+export function flatten(): LayerSpec {
+  return {
+    type: 'flatten',
+    build: (s) => ({ configs: [{ type: 'Flatten', start: 1, end: -1 }], outputShape: [s.reduce((a, b) => a * b, 1)] }),
+  };
+}

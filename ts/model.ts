@@ -1,0 +1,265 @@
+import './internal/dispose';
+
+import { NativeModel, loadNativeModel } from './native';
+import { ValueError, native, nativeAsync } from './errors';
+import { LayerSpec } from './layers';
+import { Tensor } from './tensor';
+
+/** An optimizer by name (`'adam'`) or with options (`{ type: 'sgd', lr: 0.1, momentum: 0.9 }`). */
+export type OptimizerSpec =
+  | 'sgd'
+  | 'adam'
+  | 'adamw'
+  | 'rmsprop'
+  | 'adagrad'
+  | 'adadelta'
+  | 'adamax'
+  | 'lion'
+  | {
+      /** Algorithm name. */
+      type: string;
+      /** Learning rate (`learningRate` is accepted too). */
+      lr?: number;
+      /** Any other option of the algorithm (`momentum`, `beta1`, `weightDecay`, ...). */
+      [option: string]: unknown;
+    };
+
+/** A loss by Keras name, or with options (`{ type: 'sparseCategoricalCrossentropy', fromLogits: true }`). */
+export type LossSpec =
+  | 'meanSquaredError'
+  | 'mse'
+  | 'meanAbsoluteError'
+  | 'mae'
+  | 'huber'
+  | 'binaryCrossentropy'
+  | 'categoricalCrossentropy'
+  | 'sparseCategoricalCrossentropy'
+  | { type: string; fromLogits?: boolean; delta?: number };
+
+/** Options of {@link Sequential.compile}. */
+export interface CompileArgs {
+  /** Optimizer (default `'adam'`). */
+  optimizer?: OptimizerSpec;
+  /** Loss minimised by `fit`. */
+  loss: LossSpec;
+  /** Metrics reported besides the loss: `'accuracy'`, `'mse'`, `'mae'`, `'topKCategoricalAccuracy'`, ... */
+  metrics?: string[];
+}
+
+/** Per-epoch logs: `loss`, each metric, and `val_`-prefixed values when validating. */
+export interface EpochLogs {
+  /** Zero-based epoch index. */
+  epoch: number;
+  /** Loss and metric values. */
+  logs: Record<string, number>;
+  /** Learning rate used in the epoch. */
+  lr: number;
+  /** Wall time of the epoch in seconds. */
+  seconds: number;
+  /** Training throughput. */
+  samplesPerSec: number;
+}
+
+/** What `fit` returns. */
+export interface History {
+  /** One entry per completed epoch. */
+  epochs: EpochLogs[];
+  /** The run was aborted through `signal`. */
+  cancelled: boolean;
+  /** A callback stopped the run. */
+  stopped: boolean;
+  /** `history.history.loss[i]` etc., as in Keras. */
+  history: Record<string, number[]>;
+}
+
+/** Options of {@link Sequential.fit}. */
+export interface FitArgs {
+  /** Passes over the data (default 1). */
+  epochs?: number;
+  /** Samples per gradient step (default 32). */
+  batchSize?: number;
+  /** Reshuffle the samples every epoch (default true). */
+  shuffle?: boolean;
+  /** Seed of the shuffling (default 0): the same seed gives the same run. */
+  seed?: number;
+  /** Fraction of the samples, taken from the end before shuffling, held out for validation (Keras semantics). */
+  validationSplit?: number;
+  /** Epoch to start counting from (for resumed runs). */
+  initialEpoch?: number;
+  /** Per-class loss weights for sparse/categorical targets. */
+  classWeight?: number[];
+  /** 0 = silent, 1 = one line per epoch (default 1). */
+  verbose?: 0 | 1;
+  /** Called after every epoch with its logs (on the JS thread, while training continues). */
+  onEpochEnd?: (logs: EpochLogs) => void;
+  /** Aborting stops training before the next batch; `fit` then resolves with `cancelled: true`. */
+  signal?: AbortSignal;
+}
+
+function toHistory(json: string): History {
+  const raw = JSON.parse(json) as Omit<History, 'history'>;
+  const history: Record<string, number[]> = {};
+  for (const e of raw.epochs) for (const [k, v] of Object.entries(e.logs)) (history[k] ??= []).push(v);
+  return { ...raw, history };
+}
+
+/**
+ * A stack of layers trained natively: `compile` attaches optimizer, loss and metrics; `fit`,
+ * `evaluate` and `predict` run whole epochs/batches in Rust on a worker thread, so the event loop
+ * stays free. `forward` runs eagerly with autograd for custom training loops.
+ */
+export class Sequential implements Disposable {
+  /** @internal */
+  readonly native: NativeModel;
+  /** Input shape without the batch dimension, when known. */
+  readonly inputShape: number[] | undefined;
+
+  /** @internal Use {@link sequential} or {@link loadModel}. */
+  constructor(handle: NativeModel, inputShape?: number[]) {
+    this.native = handle;
+    this.inputShape = inputShape;
+  }
+
+  /** The architecture as JSON (what `save` stores). */
+  toJSON(): unknown {
+    return JSON.parse(native(() => this.native.config())) as unknown;
+  }
+
+  /** Layers, output shapes and parameter counts, Keras style. */
+  summary(inputShape: number[] | undefined = this.inputShape): string {
+    if (inputShape === undefined) throw new ValueError('summary: pass the input shape (without the batch dimension)');
+    return native(() => this.native.summary([1, ...inputShape]));
+  }
+
+  /** Number of parameter elements. */
+  countParams(options: { trainableOnly?: boolean } = {}): number {
+    return native(() => this.native.parameterCount(options.trainableOnly ?? false));
+  }
+
+  /** The live parameters (updates by `fit` are visible through them). */
+  parameters(): Tensor[] {
+    return native(() => this.native.parameters()).map((t) => new Tensor(t));
+  }
+
+  /** Parameters with their dotted names (`'0.weight'`, ...). */
+  namedParameters(): Array<[string, Tensor]> {
+    const names = native(() => this.native.parameterNames());
+    const params = this.parameters();
+    return names.map((n, i) => [n, params[i]!]);
+  }
+
+  /** Freezes (`false`) or unfreezes (`true`) every parameter. */
+  set trainable(value: boolean) {
+    native(() => this.native.setTrainable(value));
+  }
+
+  /** Training mode: dropout and batch statistics on. */
+  train(): this {
+    native(() => this.native.setTraining(true));
+    return this;
+  }
+
+  /** Inference mode: dropout off, running statistics. */
+  eval(): this {
+    native(() => this.native.setTraining(false));
+    return this;
+  }
+
+  /** Eager forward pass recording autograd (custom loops, gradients w.r.t. inputs). */
+  forward(x: Tensor): Tensor {
+    return new Tensor(native(() => this.native.forward(x.native)));
+  }
+
+  /** Attaches optimizer, loss and metrics; resets optimizer state. */
+  compile(args: CompileArgs): void {
+    const optimizer = JSON.stringify(args.optimizer ?? 'adam');
+    native(() => this.native.compile(optimizer, JSON.stringify(args.loss), args.metrics ?? []));
+  }
+
+  /** Trains on `(x, y)` off the JS thread. */
+  async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+    const { verbose = 1, onEpochEnd, signal, ...rest } = args;
+    const options = JSON.stringify(rest);
+    const report = (json: string): void => {
+      const logs = JSON.parse(json) as EpochLogs;
+      if (verbose) {
+        const values = Object.entries(logs.logs).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ');
+        console.log(`epoch ${logs.epoch + 1}  ${values}  (${logs.seconds.toFixed(1)} s, ${Math.round(logs.samplesPerSec)} samples/s)`);
+      }
+      onEpochEnd?.(logs);
+    };
+    if (signal?.aborted) return { epochs: [], cancelled: true, stopped: false, history: {} };
+    const stop = (): void => this.native.stopTraining();
+    signal?.addEventListener('abort', stop);
+    try {
+      const json = await nativeAsync(() => this.native.fit(x.native, y.native, options, report));
+      return toHistory(json);
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
+  }
+
+  /** Loss and metrics on `(x, y)`, computed off the JS thread. */
+  async evaluate(x: Tensor, y: Tensor, args: { batchSize?: number } = {}): Promise<Record<string, number>> {
+    const json = await nativeAsync(() => this.native.evaluate(x.native, y.native, args.batchSize ?? 32));
+    return JSON.parse(json) as Record<string, number>;
+  }
+
+  /** Batched inference in eval mode, off the JS thread. */
+  async predict(x: Tensor, args: { batchSize?: number } = {}): Promise<Tensor> {
+    return new Tensor(await nativeAsync(() => this.native.predict(x.native, args.batchSize ?? 32)));
+  }
+
+  /** One optimizer step on one batch; resolves to its loss and metrics. */
+  async trainOnBatch(x: Tensor, y: Tensor): Promise<Record<string, number>> {
+    return JSON.parse(await nativeAsync(() => this.native.trainOnBatch(x.native, y.native))) as Record<string, number>;
+  }
+
+  /** Saves architecture and weights as one safetensors file (written atomically). */
+  async save(path: string): Promise<void> {
+    await nativeAsync(() => this.native.save(path));
+  }
+
+  /** Releases the native model. */
+  dispose(): void {
+    native(() => this.native.dispose());
+  }
+
+  /** Called by `using` declarations. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/** Options of {@link sequential}. */
+export interface SequentialArgs {
+  /** Shape of one sample (without the batch dimension), e.g. `[784]`. */
+  inputShape: number[];
+}
+
+/**
+ * Builds a model from layer specs, inferring each layer's input size.
+ *
+ * @example
+ * ```ts
+ * const model = sequential([dense({ units: 128, activation: 'relu' }), dense({ units: 10 })], { inputShape: [784] });
+ * model.compile({ optimizer: 'adam', loss: { type: 'sparseCategoricalCrossentropy', fromLogits: true }, metrics: ['accuracy'] });
+ * await model.fit(x, y, { epochs: 5, batchSize: 64 });
+ * ```
+ */
+export function sequential(layerSpecs: LayerSpec[], args: SequentialArgs): Sequential {
+  let shape = [...args.inputShape];
+  const configs: object[] = [];
+  layerSpecs.forEach((spec, i) => {
+    const built = spec.build(shape, i);
+    configs.push(...built.configs);
+    shape = built.outputShape;
+  });
+  const config = JSON.stringify({ type: 'Sequential', layers: configs });
+  return new Sequential(native(() => NativeModel.fromConfig(config)), [...args.inputShape]);
+}
+
+/** Loads a model written by {@link Sequential.save}. */
+export async function loadModel(path: string): Promise<Sequential> {
+  return new Sequential(await nativeAsync(() => loadNativeModel(path)));
+}
