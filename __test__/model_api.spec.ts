@@ -128,3 +128,32 @@ test('misuse gives typed errors naming the problem', async (t) => {
   await t.throwsAsync(model.fit(tensor([[1, 2, 3]]), tensor([[0, 0]]), { verbose: 0, bogus: 1 } as never), { instanceOf: ValueError, message: /unknown option 'bogus'/ });
   t.throws(() => layers.dense({ units: 0 }), { instanceOf: ValueError });
 });
+
+test('LR schedules, validation data and early stopping with restored weights', async (t) => {
+  manualSeed(4);
+  const x = tensor([[0], [1], [2], [3], [4], [5]]);
+  const y = tensor([[1], [3], [5], [7], [9], [11]]);
+  const model = sequential([layers.dense({ units: 1 })], { inputShape: [1] });
+  model.compile({ optimizer: { type: 'sgd', lr: 0.02 }, loss: 'mse', schedule: { type: 'step', stepSize: 2, gamma: 0.5 } });
+  const h = await model.fit(x, y, { epochs: 6, batchSize: 6, verbose: 0, validationData: [x, y] });
+  t.deepEqual(h.epochs.map((e) => e.lr), [0.02, 0.02, 0.01, 0.01, 0.005, 0.005].map(Math.fround)); // f32 learning rates
+  t.is(h.history.val_loss!.length, 6);
+  t.throws(() => model.compile({ loss: 'mse', schedule: { type: 'step' } }), { instanceOf: ValueError, message: /needs option 'stepSize'/ });
+
+  // A learning rate far too high makes the validation loss blow up after the first epochs;
+  // early stopping must stop and restore the best epoch's weights.
+  const wild = sequential([layers.dense({ units: 1 })], { inputShape: [1] });
+  wild.compile({ optimizer: { type: 'sgd', lr: 0.2 }, loss: 'mse' });
+  const stopped = await wild.fit(x, y, {
+    epochs: 50,
+    batchSize: 6,
+    verbose: 0,
+    validationData: [x, y],
+    earlyStopping: { monitor: 'val_loss', patience: 2, restoreBestWeights: true },
+  });
+  t.true(stopped.stopped && stopped.epochs.length < 50, `${stopped.epochs.length} epochs`);
+  const best = Math.min(...stopped.history.val_loss!);
+  const after = await wild.evaluate(x, y);
+  t.true(Math.abs(after.loss! - best) <= 1e-4 * Math.max(1, best), `restored loss ${after.loss}, best ${best}`);
+  await t.throwsAsync(wild.fit(x, y, { verbose: 0, earlyStopping: { mode: 'up' as never } }), { instanceOf: ValueError });
+});

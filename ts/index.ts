@@ -25,7 +25,17 @@ export type { ActivationArgs, ActivationName, BatchNormArgs, DenseArgs, LayerSpe
 export { Sequential, loadModel, sequential } from './model';
 export { loadIdx, loadMnist } from './datasets';
 export type { Mnist } from './datasets';
-export type { CompileArgs, EpochLogs, FitArgs, History, LossSpec, OptimizerSpec, SequentialArgs } from './model';
+export type {
+  CompileArgs,
+  EarlyStoppingArgs,
+  EpochLogs,
+  FitArgs,
+  History,
+  LossSpec,
+  OptimizerSpec,
+  ScheduleSpec,
+  SequentialArgs,
+} from './model';
 export { getNumThreads, manualSeed, measurePeakGflops, setNumThreads, simdLevel } from './runtime';
 export {
   AutogradError,

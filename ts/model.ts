@@ -36,6 +36,30 @@ export type LossSpec =
   | 'sparseCategoricalCrossentropy'
   | { type: string; fromLogits?: boolean; delta?: number };
 
+/**
+ * A per-epoch learning-rate schedule (epoch `t`, base LR from the optimizer), PyTorch semantics:
+ * `{ type: 'step', stepSize: 10, gamma: 0.5 }`, `{ type: 'multiStep', milestones: [5, 8] }`,
+ * `{ type: 'exponential', gamma: 0.95 }`, `{ type: 'inverseTime', k }` (lr0 / (1 + k·t)),
+ * `{ type: 'inverseOffset', c }` (lr0 / (t + c)), `{ type: 'polynomial', total, power }`,
+ * `{ type: 'cosine', tMax, etaMin }`, `{ type: 'cosineRestarts', t0, tMult, etaMin }`,
+ * `{ type: 'warmup', steps, startFactor, schedule }`, `{ type: 'oneCycle', total }`, `'constant'`.
+ */
+export type ScheduleSpec = 'constant' | { type: string; [option: string]: unknown };
+
+/** Keras-style early stopping. */
+export interface EarlyStoppingArgs {
+  /** Logged value to watch (default `'val_loss'`). */
+  monitor?: string;
+  /** Epochs without improvement before stopping (default 0). */
+  patience?: number;
+  /** Smallest change that counts as an improvement (default 0). */
+  minDelta?: number;
+  /** `'min'`, `'max'` or `'auto'` (max for accuracies, default). */
+  mode?: 'auto' | 'min' | 'max';
+  /** Put back the weights of the best epoch when training ends (default false). */
+  restoreBestWeights?: boolean;
+}
+
 /** Options of {@link Sequential.compile}. */
 export interface CompileArgs {
   /** Optimizer (default `'adam'`). */
@@ -44,6 +68,8 @@ export interface CompileArgs {
   loss: LossSpec;
   /** Metrics reported besides the loss: `'accuracy'`, `'mse'`, `'mae'`, `'topKCategoricalAccuracy'`, ... */
   metrics?: string[];
+  /** Learning-rate schedule applied per epoch by `fit`. */
+  schedule?: ScheduleSpec;
 }
 
 /** Per-epoch logs: `loss`, each metric, and `val_`-prefixed values when validating. */
@@ -88,6 +114,10 @@ export interface FitArgs {
   initialEpoch?: number;
   /** Per-class loss weights for sparse/categorical targets. */
   classWeight?: number[];
+  /** Held-out `[inputs, targets]` evaluated after every epoch (instead of `validationSplit`). */
+  validationData?: [Tensor, Tensor];
+  /** Stop when a monitored value stops improving. */
+  earlyStopping?: EarlyStoppingArgs;
   /** 0 = silent, 1 = one line per epoch (default 1). */
   verbose?: 0 | 1;
   /** Called after every epoch with its logs (on the JS thread, while training continues). */
@@ -173,12 +203,13 @@ export class Sequential implements Disposable {
   /** Attaches optimizer, loss and metrics; resets optimizer state. */
   compile(args: CompileArgs): void {
     const optimizer = JSON.stringify(args.optimizer ?? 'adam');
-    native(() => this.native.compile(optimizer, JSON.stringify(args.loss), args.metrics ?? []));
+    const schedule = args.schedule === undefined ? undefined : JSON.stringify(args.schedule);
+    native(() => this.native.compile(optimizer, JSON.stringify(args.loss), args.metrics ?? [], schedule));
   }
 
   /** Trains on `(x, y)` off the JS thread. */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    const { verbose = 1, onEpochEnd, signal, ...rest } = args;
+    const { verbose = 1, onEpochEnd, signal, validationData, ...rest } = args;
     const options = JSON.stringify(rest);
     const report = (json: string): void => {
       const logs = JSON.parse(json) as EpochLogs;
@@ -192,7 +223,8 @@ export class Sequential implements Disposable {
     const stop = (): void => this.native.stopTraining();
     signal?.addEventListener('abort', stop);
     try {
-      const json = await nativeAsync(() => this.native.fit(x.native, y.native, options, report));
+      const [vx, vy] = validationData ?? [];
+      const json = await nativeAsync(() => this.native.fit(x.native, y.native, options, report, vx?.native, vy?.native));
       return toHistory(json);
     } finally {
       signal?.removeEventListener('abort', stop);

@@ -10,7 +10,8 @@ use crate::optim::{
     Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Adamax,
     AdamaxConfig, Lion, LionConfig, Optimize, RmsProp, RmsPropConfig, Sgd, SgdConfig,
 };
-use crate::train::{LossKind, MetricKind};
+use crate::schedule::LrSchedule;
+use crate::train::{EarlyStopping, LossKind, MetricKind, MonitorMode};
 
 fn bad(op: &'static str, msg: String) -> Error {
     Error::InvalidArgument { op, msg }
@@ -86,6 +87,56 @@ impl<'a> Fields<'a> {
                 bad(
                     self.op,
                     format!("'{}': option '{key}' must be a boolean, got {v}", self.name),
+                )
+            }),
+        }
+    }
+
+    fn u64(&self, key: &str, default: Option<u64>) -> Result<u64> {
+        match (self.map.get(key), default) {
+            (None | Some(Value::Null), Some(d)) => Ok(d),
+            (None | Some(Value::Null), None) => Err(bad(
+                self.op,
+                format!("'{}' needs option '{key}'", self.name),
+            )),
+            (Some(v), _) => v.as_u64().ok_or_else(|| {
+                bad(
+                    self.op,
+                    format!(
+                        "'{}': option '{key}' must be a non-negative integer, got {v}",
+                        self.name
+                    ),
+                )
+            }),
+        }
+    }
+
+    fn u64_list(&self, key: &str) -> Result<Vec<u64>> {
+        let err = || {
+            bad(
+                self.op,
+                format!(
+                    "'{}': option '{key}' must be a list of non-negative integers",
+                    self.name
+                ),
+            )
+        };
+        self.map
+            .get(key)
+            .and_then(Value::as_array)
+            .ok_or_else(err)?
+            .iter()
+            .map(|v| v.as_u64().ok_or_else(err))
+            .collect()
+    }
+
+    fn str(&self, key: &str, default: &'a str) -> Result<&'a str> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v.as_str().ok_or_else(|| {
+                bad(
+                    self.op,
+                    format!("'{}': option '{key}' must be a string, got {v}", self.name),
                 )
             }),
         }
@@ -286,4 +337,146 @@ pub fn metric_from_name(name: &str) -> Result<MetricKind> {
             ))
         }
     })
+}
+
+const SCHEDULES: &str =
+    "constant, step, multiStep, exponential, inverseTime, inverseOffset, polynomial, cosine, \
+                         cosineRestarts, warmup, oneCycle";
+
+/// A learning-rate schedule (applied per epoch by `fit`), e.g. `{"type": "step", "stepSize": 10,
+/// "gamma": 0.5}`, `{"type": "cosine", "tMax": 20}`, or `{"type": "warmup", "steps": 2,
+/// "schedule": {...}}`. Parameters are those of `LrSchedule`, in camelCase, with PyTorch defaults.
+pub fn schedule_from_spec(spec: &Value) -> Result<LrSchedule> {
+    let empty = Map::new();
+    let (name, map) = split("schedule", spec, &empty)?;
+    let f = |allowed: &[&str]| Fields::new("schedule", name, map, allowed);
+    let schedule = match name {
+        "constant" => {
+            f(&[])?;
+            LrSchedule::Constant
+        }
+        "step" => {
+            let f = f(&["stepSize", "gamma"])?;
+            LrSchedule::Step {
+                step_size: f.u64("stepSize", None)?,
+                gamma: f.f32("gamma", 0.1)?,
+            }
+        }
+        "multiStep" => {
+            let f = f(&["milestones", "gamma"])?;
+            LrSchedule::MultiStep {
+                milestones: f.u64_list("milestones")?,
+                gamma: f.f32("gamma", 0.1)?,
+            }
+        }
+        "exponential" => LrSchedule::Exponential {
+            gamma: f(&["gamma"])?.f32("gamma", 0.9)?,
+        },
+        "inverseTime" => LrSchedule::InverseTime {
+            k: f(&["k"])?.f32("k", 1.0)?,
+        },
+        "inverseOffset" => LrSchedule::InverseOffset {
+            c: f(&["c"])?.f32("c", 1.0)?,
+        },
+        "polynomial" => {
+            let f = f(&["total", "power"])?;
+            LrSchedule::Polynomial {
+                total: f.u64("total", None)?,
+                power: f.f32("power", 1.0)?,
+            }
+        }
+        "cosine" => {
+            let f = f(&["tMax", "etaMin"])?;
+            LrSchedule::Cosine {
+                t_max: f.u64("tMax", None)?,
+                eta_min: f.f32("etaMin", 0.0)?,
+            }
+        }
+        "cosineRestarts" => {
+            let f = f(&["t0", "tMult", "etaMin"])?;
+            LrSchedule::CosineRestarts {
+                t_0: f.u64("t0", None)?,
+                t_mult: f.u64("tMult", Some(1))?,
+                eta_min: f.f32("etaMin", 0.0)?,
+            }
+        }
+        "warmup" => {
+            let f = f(&["steps", "startFactor", "schedule"])?;
+            let inner = match map.get("schedule") {
+                Some(inner) => schedule_from_spec(inner)?,
+                None => LrSchedule::Constant,
+            };
+            inner.with_warmup(f.u64("steps", None)?, f.f32("startFactor", 1.0 / 3.0)?)
+        }
+        "oneCycle" => {
+            let f = f(&["total", "pctStart", "divFactor", "finalDivFactor"])?;
+            LrSchedule::OneCycle {
+                total: f.u64("total", None)?,
+                pct_start: f.f32("pctStart", 0.3)?,
+                div_factor: f.f32("divFactor", 25.0)?,
+                final_div_factor: f.f32("finalDivFactor", 1e4)?,
+            }
+        }
+        _ => {
+            return Err(bad(
+                "schedule",
+                format!("unknown schedule '{name}' (accepted: {SCHEDULES})"),
+            ))
+        }
+    };
+    schedule.validate()?;
+    Ok(schedule)
+}
+
+/// Early stopping from `{"monitor": "val_loss", "patience": 0, "minDelta": 0, "mode": "auto",
+/// "restoreBestWeights": false}` (Keras names and defaults).
+pub fn early_stopping_from_spec(spec: &Value) -> Result<EarlyStopping> {
+    let empty = Map::new();
+    let map = match spec {
+        Value::Object(m) => m,
+        Value::Null => &empty,
+        other => {
+            return Err(bad(
+                "earlyStopping",
+                format!("expected an options object, got {other}"),
+            ))
+        }
+    };
+    let f = Fields::new(
+        "earlyStopping",
+        "earlyStopping",
+        map,
+        &[
+            "monitor",
+            "patience",
+            "minDelta",
+            "mode",
+            "restoreBestWeights",
+        ],
+    )?;
+    let mode = match f.str("mode", "auto")? {
+        "auto" => MonitorMode::Auto,
+        "min" => MonitorMode::Min,
+        "max" => MonitorMode::Max,
+        other => {
+            return Err(bad(
+                "earlyStopping",
+                format!("mode must be 'auto', 'min' or 'max', got '{other}'"),
+            ))
+        }
+    };
+    let min_delta = f.f32("minDelta", 0.0)?;
+    if min_delta.is_nan() || min_delta < 0.0 {
+        return Err(bad(
+            "earlyStopping",
+            format!("minDelta must be >= 0, got {min_delta}"),
+        ));
+    }
+    Ok(EarlyStopping::new(
+        f.str("monitor", "val_loss")?,
+        f.u64("patience", Some(0))? as usize,
+    )
+    .mode(mode)
+    .min_delta(min_delta as f64)
+    .restore_best_weights(f.bool("restoreBestWeights", false)?))
 }

@@ -67,3 +67,38 @@ fn loss_and_metric_specs() {
         .to_string()
         .contains("unknown metric 'f1'"));
 }
+
+#[test]
+fn schedule_and_early_stopping_specs() {
+    use ferrograd_nn::schedule::LrSchedule;
+    use ferrograd_nn::spec::{early_stopping_from_spec, schedule_from_spec};
+    let s = schedule_from_spec(&json!({"type": "warmup", "steps": 2, "startFactor": 0.5, "schedule": {"type": "step", "stepSize": 3}})).unwrap();
+    assert_eq!(
+        s,
+        LrSchedule::Step {
+            step_size: 3,
+            gamma: 0.1
+        }
+        .with_warmup(2, 0.5)
+    );
+    assert_eq!(
+        schedule_from_spec(&json!("constant")).unwrap(),
+        LrSchedule::Constant
+    );
+    assert!(schedule_from_spec(&json!({"type": "cosine"}))
+        .unwrap_err()
+        .to_string()
+        .contains("needs option 'tMax'"));
+    assert!(schedule_from_spec(&json!({"type": "step", "stepSize": -1})).is_err());
+    assert!(schedule_from_spec(&json!({"type": "linear"})).is_err());
+    let e = early_stopping_from_spec(
+        &json!({"monitor": "val_accuracy", "patience": 3, "restoreBestWeights": true}),
+    )
+    .unwrap();
+    assert_eq!(
+        (e.monitor.as_str(), e.patience, e.restore_best_weights),
+        ("val_accuracy", 3, true)
+    );
+    assert!(early_stopping_from_spec(&json!({"patience": 1.5})).is_err());
+    assert!(early_stopping_from_spec(&json!({"mode": "up"})).is_err());
+}

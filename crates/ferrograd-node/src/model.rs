@@ -13,8 +13,14 @@ use ferrograd_nn::model::{load_model, save_model, sequential_from_config};
 use ferrograd_nn::module::{
     named_parameters, parameter_count, set_trainable, summary, Module, Sequential,
 };
-use ferrograd_nn::spec::{loss_from_spec, metric_from_name, optimizer_from_spec};
-use ferrograd_nn::train::{Control, EpochLogs, FitCallback, FitOptions, History, Logs, Trainer};
+use ferrograd_nn::spec::{
+    early_stopping_from_spec, loss_from_spec, metric_from_name, optimizer_from_spec,
+    schedule_from_spec,
+};
+use ferrograd_nn::train::{
+    CallbackList, Control, EarlyStopping, EpochLogs, FitCallback, FitOptions, History, Logs,
+    Trainer,
+};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
@@ -199,7 +205,14 @@ impl NativeModel {
         optimizer: String,
         loss: String,
         metrics: Vec<String>,
+        schedule: Option<String>,
     ) -> Result<(), ErrorCode> {
+        let schedule = match schedule {
+            Some(text) => {
+                Some(schedule_from_spec(&parse_json("compile", &text)?).map_err(core_err)?)
+            }
+            None => None,
+        };
         let (opt_spec, loss_spec) = (
             parse_json("compile", &optimizer)?,
             parse_json("compile", &loss)?,
@@ -227,9 +240,9 @@ impl NativeModel {
             .collect();
         match optimizer_from_spec(params, &opt_spec) {
             Ok(opt) => {
-                *guard = Some(Slot::Compiled(Box::new(Trainer::new(
-                    model, loss, opt, metrics,
-                ))));
+                let mut trainer = Trainer::new(model, loss, opt, metrics);
+                trainer.schedule = schedule;
+                *guard = Some(Slot::Compiled(Box::new(trainer)));
                 Ok(())
             }
             Err(e) => {
@@ -248,18 +261,33 @@ impl NativeModel {
         y: &NativeTensor,
         options: String,
         on_epoch_end: Option<ThreadsafeFunction<String, (), String, Status, false>>,
+        validation_x: Option<&NativeTensor>,
+        validation_y: Option<&NativeTensor>,
     ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
         let (x, y) = (x.get("fit")?, y.get("fit")?);
-        let opts = fit_options(&parse_json("fit", &options)?)?;
+        let (mut opts, early) = fit_options(&parse_json("fit", &options)?)?;
+        opts.validation_data = match (validation_x, validation_y) {
+            (Some(vx), Some(vy)) => Some((vx.get("fit")?, vy.get("fit")?)),
+            (None, None) => None,
+            _ => {
+                return Err(value_error(
+                    "fit: validationData needs both inputs and targets",
+                ))
+            }
+        };
         self.cancel.store(false, Ordering::SeqCst);
         let cancel = self.cancel.clone();
         Ok(self.task("fit", move |slot| {
             let Slot::Compiled(trainer) = slot else {
                 return Err(value_error("fit: call compile() first"));
             };
-            let mut progress = Progress { tsfn: on_epoch_end };
+            let mut callbacks: Vec<Box<dyn FitCallback + Send>> =
+                vec![Box::new(Progress { tsfn: on_epoch_end })];
+            if let Some(early) = early {
+                callbacks.push(Box::new(early));
+            }
             let history = trainer
-                .fit(&x, &y, &opts, &mut progress, &cancel)
+                .fit(&x, &y, &opts, &mut CallbackList(callbacks), &cancel)
                 .map_err(core_err)?;
             Ok(history_json(&history).to_string())
         }))
@@ -365,8 +393,9 @@ pub fn load_native_model(path: String) -> AsyncTask<LoadTask> {
     AsyncTask::new(LoadTask { path })
 }
 
-fn fit_options(v: &Value) -> FgResult<FitOptions> {
+fn fit_options(v: &Value) -> FgResult<(FitOptions, Option<EarlyStopping>)> {
     let mut o = FitOptions::default();
+    let mut early = None;
     let obj = v
         .as_object()
         .ok_or_else(|| value_error("fit: options must be an object"))?;
@@ -410,10 +439,11 @@ fn fit_options(v: &Value) -> FgResult<FitOptions> {
                         .collect::<FgResult<_>>()?,
                 );
             }
+            "earlyStopping" => early = Some(early_stopping_from_spec(val).map_err(core_err)?),
             other => return Err(value_error(format!("fit: unknown option '{other}'"))),
         }
     }
-    Ok(o)
+    Ok((o, early))
 }
 
 /// Streams each epoch's logs to JS without waiting for it (NonBlocking): JS observes progress,
