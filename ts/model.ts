@@ -5,7 +5,11 @@ import { ValueError, native, nativeAsync } from './errors';
 import { LayerSpec } from './layers';
 import { Tensor } from './tensor';
 
-/** An optimizer by name (`'adam'`) or with options (`{ type: 'sgd', lr: 0.1, momentum: 0.9 }`). */
+/**
+ * An optimizer by name (`'adam'`) or with options (`{ type: 'sgd', lr: 0.1, momentum: 0.9 }`).
+ * `clipNorm` (global L2 norm) and `clipValue` (per element) clip the gradients before each step,
+ * like Keras' `clipnorm` / `clipvalue`.
+ */
 export type OptimizerSpec =
   | 'sgd'
   | 'adam'

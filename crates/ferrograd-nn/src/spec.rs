@@ -162,7 +162,8 @@ pub fn optimizer_from_spec(params: Vec<Tensor>, spec: &Value) -> Result<Box<dyn 
     let empty = Map::new();
     let (name, map) = split("optimizer", spec, &empty)?;
     let key = name.to_ascii_lowercase();
-    let common = ["lr", "learningRate", "weightDecay"];
+    // Clipping options belong to the training step; `clipping_from_spec` reads them.
+    let common = ["lr", "learningRate", "weightDecay", "clipNorm", "clipValue"];
     let with = |extra: &[&str]| -> Result<Fields<'_>> {
         let allowed: Vec<&str> = common.iter().chain(extra).copied().collect();
         Fields::new("optimizer", name, map, &allowed)
@@ -479,4 +480,25 @@ pub fn early_stopping_from_spec(spec: &Value) -> Result<EarlyStopping> {
     .mode(mode)
     .min_delta(min_delta as f64)
     .restore_best_weights(f.bool("restoreBestWeights", false)?))
+}
+
+/// Gradient clipping requested in an optimizer spec: `(clipNorm, clipValue)`, Keras' `clipnorm`
+/// (global L2 norm of all gradients) and `clipvalue` (each element), both optional and >= 0.
+pub fn clipping_from_spec(spec: &Value) -> Result<(Option<f32>, Option<f32>)> {
+    let Value::Object(map) = spec else {
+        return Ok((None, None));
+    };
+    let get = |key: &str| -> Result<Option<f32>> {
+        match map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => match v.as_f64() {
+                Some(x) if x >= 0.0 => Ok(Some(x as f32)),
+                _ => Err(bad(
+                    "optimizer",
+                    format!("option '{key}' must be a number >= 0, got {v}"),
+                )),
+            },
+        }
+    };
+    Ok((get("clipNorm")?, get("clipValue")?))
 }

@@ -14,8 +14,8 @@ use ferrograd_nn::module::{
     named_parameters, parameter_count, set_trainable, summary, Module, Sequential,
 };
 use ferrograd_nn::spec::{
-    early_stopping_from_spec, loss_from_spec, metric_from_name, optimizer_from_spec,
-    schedule_from_spec,
+    clipping_from_spec, early_stopping_from_spec, loss_from_spec, metric_from_name,
+    optimizer_from_spec, schedule_from_spec,
 };
 use ferrograd_nn::train::{
     CallbackList, Control, EarlyStopping, EpochLogs, FitCallback, FitOptions, History, Logs,
@@ -217,6 +217,7 @@ impl NativeModel {
             parse_json("compile", &optimizer)?,
             parse_json("compile", &loss)?,
         );
+        let clipping = clipping_from_spec(&opt_spec).map_err(core_err)?;
         let loss = loss_from_spec(&loss_spec).map_err(core_err)?;
         let metrics = metrics
             .iter()
@@ -242,6 +243,7 @@ impl NativeModel {
             Ok(opt) => {
                 let mut trainer = Trainer::new(model, loss, opt, metrics);
                 trainer.schedule = schedule;
+                (trainer.clip_norm, trainer.clip_value) = clipping;
                 *guard = Some(Slot::Compiled(Box::new(trainer)));
                 Ok(())
             }

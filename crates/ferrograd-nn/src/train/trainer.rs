@@ -76,6 +76,10 @@ pub struct Trainer {
     pub schedule: Option<LrSchedule>,
     /// Base learning rate of the schedule (the optimizer's LR when the trainer was built).
     pub base_lr: f32,
+    /// Clip the global L2 norm of the gradients to this value before each step (Keras `clipnorm`).
+    pub clip_norm: Option<f32>,
+    /// Clip every gradient element to `[-v, v]` before each step (Keras `clipvalue`).
+    pub clip_value: Option<f32>,
 }
 
 impl Trainer {
@@ -94,6 +98,8 @@ impl Trainer {
             metrics,
             schedule: None,
             base_lr,
+            clip_norm: None,
+            clip_value: None,
         }
     }
 
@@ -166,6 +172,18 @@ impl Trainer {
         };
         let value = loss.item()? as f64;
         loss.backward()?;
+        if self.clip_norm.is_some() || self.clip_value.is_some() {
+            let params: Vec<Tensor> = crate::module::named_parameters(&self.model)
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect();
+            if let Some(v) = self.clip_value {
+                crate::optim::clip_grad_value(&params, v)?;
+            }
+            if let Some(n) = self.clip_norm {
+                crate::optim::clip_grad_norm(&params, n, 2.0)?;
+            }
+        }
         self.optimizer.step()?;
         self.optimizer.zero_grad();
         Ok((value, pred.detach()))
