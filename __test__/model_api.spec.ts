@@ -6,7 +6,7 @@ import * as path from 'node:path';
 
 import test from 'ava';
 
-import { ValueError, grad, layers, loadMnist, loadModel, manualSeed, noGrad, sequential, tensor } from '../ts/index';
+import { ValueError, grad, layers, loadMnist, loadModel, losses, manualSeed, noGrad, optimizer, sequential, tensor } from '../ts/index';
 
 const xorX = tensor([
   [0, 0],
@@ -156,4 +156,32 @@ test('LR schedules, validation data and early stopping with restored weights', a
   const after = await wild.evaluate(x, y);
   t.true(Math.abs(after.loss! - best) <= 1e-4 * Math.max(1, best), `restored loss ${after.loss}, best ${best}`);
   await t.throwsAsync(wild.fit(x, y, { verbose: 0, earlyStopping: { mode: 'up' as never } }), { instanceOf: ValueError });
+});
+
+test('a custom loop with optimizer() and losses matches fit on the same data and seed', async (t) => {
+  const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+  const y = tensor([0, 1, 1, 0]);
+  const build = () => {
+    manualSeed(21);
+    return sequential([layers.dense({ units: 8, activation: 'tanh' }), layers.dense({ units: 2 })], { inputShape: [2] });
+  };
+  // fit: one full batch per epoch, no shuffling -> the same sequence of updates as the loop below.
+  const a = build();
+  a.compile({ optimizer: { type: 'adam', lr: 0.05 }, loss: { type: 'sparseCategoricalCrossentropy', fromLogits: true } });
+  await a.fit(x, y, { epochs: 40, batchSize: 4, shuffle: false, verbose: 0 });
+
+  const b = build();
+  const opt = optimizer(b.parameters(), { type: 'adam', lr: 0.05 });
+  for (let epoch = 0; epoch < 40; epoch++) {
+    const l = losses.sparseCategoricalCrossentropy(b.forward(x), y, { fromLogits: true });
+    l.backward();
+    opt.step();
+    opt.zeroGrad();
+  }
+  const pa = a.parameters().map((p) => Array.from(p.dataSync()));
+  const pb = b.parameters().map((p) => Array.from(p.dataSync()));
+  t.deepEqual(pb, pa);
+  t.is(opt.lr, Math.fround(0.05));
+  t.throws(() => optimizer(b.parameters(), { type: 'sgd', lr: -1 }), { instanceOf: ValueError });
+  t.throws(() => losses.sparseCategoricalCrossentropy(tensor([[1, 2]]), tensor([5]), { fromLogits: true }), { instanceOf: ValueError });
 });

@@ -24,6 +24,7 @@ export * as layers from './layers';
 export type { ActivationArgs, ActivationName, BatchNormArgs, DenseArgs, LayerSpec } from './layers';
 export { Sequential, loadModel, sequential } from './model';
 export { loadIdx, loadMnist } from './datasets';
+export { Optimizer, loss, losses, optimizer } from './optimizers';
 export type { Mnist } from './datasets';
 export type {
   CompileArgs,

@@ -17,6 +17,7 @@
 mod dispatch;
 mod error;
 mod model;
+mod optim;
 mod runtime;
 mod task;
 mod tensor;
