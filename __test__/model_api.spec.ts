@@ -6,7 +6,21 @@ import * as path from 'node:path';
 
 import test from 'ava';
 
-import { ValueError, grad, layers, loadMnist, loadModel, losses, manualSeed, noGrad, optimizer, sequential, tensor } from '../ts/index';
+import {
+  ValueError,
+  epochLogger,
+  grad,
+  layers,
+  loadMnist,
+  loadModel,
+  losses,
+  manualSeed,
+  noGrad,
+  optimizer,
+  saveHistorySvg,
+  sequential,
+  tensor,
+} from '../ts/index';
 
 const xorX = tensor([
   [0, 0],
@@ -184,4 +198,25 @@ test('a custom loop with optimizer() and losses matches fit on the same data and
   t.is(opt.lr, Math.fround(0.05));
   t.throws(() => optimizer(b.parameters(), { type: 'sgd', lr: -1 }), { instanceOf: ValueError });
   t.throws(() => losses.sparseCategoricalCrossentropy(tensor([[1, 2]]), tensor([5]), { fromLogits: true }), { instanceOf: ValueError });
+});
+
+test('batch progress, epoch logger and SVG history plot', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-hist-'));
+  const model = xorModel();
+  const batches: number[] = [];
+  const csv = path.join(dir, 'log.csv');
+  const logCsv = epochLogger(csv);
+  const history = await model.fit(xorX, xorY, { epochs: 5, batchSize: 1, verbose: 0, onEpochEnd: logCsv, onBatchEnd: (p) => batches.push(p.batch) });
+  await new Promise((r) => setImmediate(r));
+  const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
+  t.is(lines[0], 'epoch,accuracy,loss,lr,seconds');
+  t.is(lines.length, 6);
+  // The first batch of every epoch is always reported; later ones at most every 100 ms.
+  t.true(batches.length >= 5 && batches.filter((b) => b === 1).length === 5 && batches.every((b) => b < 4), `batch reports ${batches}`);
+  const svgFile = path.join(dir, 'history.svg');
+  await saveHistorySvg(history, svgFile);
+  const svg = fs.readFileSync(svgFile, 'utf8');
+  t.regex(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  t.is((svg.match(/<polyline/g) ?? []).length, 2); // loss and accuracy
+  t.regex(svg, />loss</);
 });

@@ -25,8 +25,10 @@ export type { ActivationArgs, ActivationName, BatchNormArgs, DenseArgs, LayerSpe
 export { Sequential, loadModel, sequential } from './model';
 export { loadIdx, loadMnist } from './datasets';
 export { Optimizer, loss, losses, optimizer } from './optimizers';
+export { epochLogger, historyToSvg, saveHistorySvg } from './history';
 export type { Mnist } from './datasets';
 export type {
+  BatchProgress,
   CompileArgs,
   EarlyStoppingArgs,
   EpochLogs,

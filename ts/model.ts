@@ -90,6 +90,53 @@ export interface EpochLogs {
   samplesPerSec: number;
 }
 
+/** Batch progress reported during `fit`. */
+export interface BatchProgress {
+  /** Zero-based epoch index. */
+  epoch: number;
+  /** Batches done in this epoch. */
+  batch: number;
+  /** Batches per epoch. */
+  batches: number;
+  /** Running averages of loss and metrics over the epoch so far. */
+  logs: Record<string, number>;
+  /** Seconds since the epoch began. */
+  seconds: number;
+}
+
+function formatLogs(logs: Record<string, number>): string {
+  return Object.entries(logs)
+    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .join('  ');
+}
+
+/** Renders `fit` progress: a redrawn bar on a TTY, plain lines otherwise. */
+class ProgressPrinter {
+  private readonly tty = process.stdout.isTTY === true;
+  private barShown = false;
+
+  constructor(private readonly epochs: number) {}
+
+  batch(p: BatchProgress): void {
+    if (!this.tty) return;
+    const width = 24;
+    const done = Math.round((width * p.batch) / p.batches);
+    const bar = '='.repeat(Math.max(0, done - 1)) + '>' + '.'.repeat(width - done);
+    const rate = p.seconds > 0 ? p.batch / p.seconds : 0;
+    const eta = rate > 0 ? (p.batches - p.batch) / rate : 0;
+    const line = `epoch ${p.epoch + 1}/${this.epochs} [${bar}] ${p.batch}/${p.batches}  ${formatLogs(p.logs)}  ETA ${eta.toFixed(0)}s`;
+    process.stdout.write(`\r${line.slice(0, (process.stdout.columns ?? 120) - 1)}\x1b[K`);
+    this.barShown = true;
+  }
+
+  epoch(e: EpochLogs): void {
+    const line = `epoch ${e.epoch + 1}/${this.epochs}  ${formatLogs(e.logs)}  (${e.seconds.toFixed(1)} s, ${Math.round(e.samplesPerSec)} samples/s)`;
+    if (this.tty && this.barShown) process.stdout.write('\r\x1b[K');
+    this.barShown = false;
+    console.log(line);
+  }
+}
+
 /** What `fit` returns. */
 export interface History {
   /** One entry per completed epoch. */
@@ -122,10 +169,15 @@ export interface FitArgs {
   validationData?: [Tensor, Tensor];
   /** Stop when a monitored value stops improving. */
   earlyStopping?: EarlyStoppingArgs;
-  /** 0 = silent, 1 = one line per epoch (default 1). */
+  /**
+   * 0 = silent; 1 = a progress bar on a TTY (epoch, step/total, loss and metrics, samples/s,
+   * ETA) and one line per epoch otherwise (default 1).
+   */
   verbose?: 0 | 1;
   /** Called after every epoch with its logs (on the JS thread, while training continues). */
   onEpochEnd?: (logs: EpochLogs) => void;
+  /** Called with batch progress, at most every 100 ms (running averages of the epoch so far). */
+  onBatchEnd?: (progress: BatchProgress) => void;
   /** Aborting stops training before the next batch; `fit` then resolves with `cancelled: true`. */
   signal?: AbortSignal;
 }
@@ -213,15 +265,20 @@ export class Sequential implements Disposable {
 
   /** Trains on `(x, y)` off the JS thread. */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    const { verbose = 1, onEpochEnd, signal, validationData, ...rest } = args;
+    const { verbose = 1, onEpochEnd, onBatchEnd, signal, validationData, ...rest } = args;
     const options = JSON.stringify(rest);
+    const printer = verbose ? new ProgressPrinter(args.epochs ?? 1) : undefined;
     const report = (json: string): void => {
-      const logs = JSON.parse(json) as EpochLogs;
-      if (verbose) {
-        const values = Object.entries(logs.logs).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ');
-        console.log(`epoch ${logs.epoch + 1}  ${values}  (${logs.seconds.toFixed(1)} s, ${Math.round(logs.samplesPerSec)} samples/s)`);
+      const message = JSON.parse(json) as { kind: 'batch' | 'epoch' };
+      if (message.kind === 'batch') {
+        const progress = message as unknown as BatchProgress;
+        printer?.batch(progress);
+        onBatchEnd?.(progress);
+      } else {
+        const logs = message as unknown as EpochLogs;
+        printer?.epoch(logs);
+        onEpochEnd?.(logs);
       }
-      onEpochEnd?.(logs);
     };
     if (signal?.aborted) return { epochs: [], cancelled: true, stopped: false, history: {} };
     const stop = (): void => this.native.stopTraining();

@@ -18,8 +18,8 @@ use ferrograd_nn::spec::{
     optimizer_from_spec, schedule_from_spec,
 };
 use ferrograd_nn::train::{
-    CallbackList, Control, EarlyStopping, EpochLogs, FitCallback, FitOptions, History, Logs,
-    Trainer,
+    BatchLogs, CallbackList, Control, EarlyStopping, EpochLogs, FitCallback, FitOptions, History,
+    Logs, Trainer,
 };
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -284,7 +284,7 @@ impl NativeModel {
                 return Err(value_error("fit: call compile() first"));
             };
             let mut callbacks: Vec<Box<dyn FitCallback + Send>> =
-                vec![Box::new(Progress { tsfn: on_epoch_end })];
+                vec![Box::new(Progress::new(on_epoch_end))];
             if let Some(early) = early {
                 callbacks.push(Box::new(early));
             }
@@ -448,20 +448,61 @@ fn fit_options(v: &Value) -> FgResult<(FitOptions, Option<EarlyStopping>)> {
     Ok((o, early))
 }
 
-/// Streams each epoch's logs to JS without waiting for it (NonBlocking): JS observes progress,
-/// training never waits on the event loop.
+/// Streams progress to JS without waiting for it (NonBlocking): JS observes training, training
+/// never waits on the event loop. Every epoch end is sent; batch updates at most every 100 ms
+/// (enough for a progress bar, without flooding the event loop).
 struct Progress {
     tsfn: Option<ThreadsafeFunction<String, (), String, Status, false>>,
+    last_batch_report: Option<std::time::Instant>,
+    epoch_start: std::time::Instant,
+}
+
+impl Progress {
+    fn new(tsfn: Option<ThreadsafeFunction<String, (), String, Status, false>>) -> Self {
+        Progress {
+            tsfn,
+            last_batch_report: None,
+            epoch_start: std::time::Instant::now(),
+        }
+    }
+
+    fn send(&self, value: Value) {
+        if let Some(tsfn) = &self.tsfn {
+            tsfn.call(value.to_string(), ThreadsafeFunctionCallMode::NonBlocking);
+        }
+    }
 }
 
 impl FitCallback for Progress {
-    fn on_epoch_end(&mut self, logs: &EpochLogs, _model: &dyn Module) -> Control {
-        if let Some(tsfn) = &self.tsfn {
-            tsfn.call(
-                epoch_json(logs).to_string(),
-                ThreadsafeFunctionCallMode::NonBlocking,
-            );
+    fn on_epoch_begin(&mut self, _epoch: usize) {
+        self.epoch_start = std::time::Instant::now();
+        self.last_batch_report = None;
+    }
+
+    fn on_batch_end(
+        &mut self,
+        epoch: usize,
+        batch: usize,
+        batches: usize,
+        logs: &BatchLogs,
+    ) -> Control {
+        let due = self
+            .last_batch_report
+            .is_none_or(|t| t.elapsed().as_millis() >= 100);
+        if due && batch + 1 < batches {
+            self.last_batch_report = Some(std::time::Instant::now());
+            self.send(json!({
+                "kind": "batch", "epoch": epoch, "batch": batch + 1, "batches": batches,
+                "logs": logs_json(&logs.running), "seconds": self.epoch_start.elapsed().as_secs_f64(),
+            }));
         }
+        Control::Continue
+    }
+
+    fn on_epoch_end(&mut self, logs: &EpochLogs, _model: &dyn Module) -> Control {
+        let mut value = epoch_json(logs);
+        value["kind"] = json!("epoch");
+        self.send(value);
         Control::Continue
     }
 }
