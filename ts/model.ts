@@ -115,7 +115,10 @@ class ProgressPrinter {
   private readonly tty = process.stdout.isTTY === true;
   private barShown = false;
 
-  constructor(private readonly epochs: number) {}
+  constructor(
+    private readonly epochs: number,
+    private readonly batchSize: number,
+  ) {}
 
   batch(p: BatchProgress): void {
     if (!this.tty) return;
@@ -124,7 +127,8 @@ class ProgressPrinter {
     const bar = '='.repeat(Math.max(0, done - 1)) + '>' + '.'.repeat(width - done);
     const rate = p.seconds > 0 ? p.batch / p.seconds : 0;
     const eta = rate > 0 ? (p.batches - p.batch) / rate : 0;
-    const line = `epoch ${p.epoch + 1}/${this.epochs} [${bar}] ${p.batch}/${p.batches}  ${formatLogs(p.logs)}  ETA ${eta.toFixed(0)}s`;
+    const samples = Math.round(rate * this.batchSize);
+    const line = `epoch ${p.epoch + 1}/${this.epochs} [${bar}] ${p.batch}/${p.batches}  ETA ${eta.toFixed(0)}s  ${samples} samples/s  ${formatLogs(p.logs)}`;
     process.stdout.write(`\r${line.slice(0, (process.stdout.columns ?? 120) - 1)}\x1b[K`);
     this.barShown = true;
   }
@@ -267,7 +271,7 @@ export class Sequential implements Disposable {
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
     const { verbose = 1, onEpochEnd, onBatchEnd, signal, validationData, ...rest } = args;
     const options = JSON.stringify(rest);
-    const printer = verbose ? new ProgressPrinter(args.epochs ?? 1) : undefined;
+    const printer = verbose ? new ProgressPrinter(args.epochs ?? 1, args.batchSize ?? 32) : undefined;
     const report = (json: string): void => {
       const message = JSON.parse(json) as { kind: 'batch' | 'epoch' };
       if (message.kind === 'batch') {
