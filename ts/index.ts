@@ -26,6 +26,8 @@ export { Sequential, loadModel, sequential } from './model';
 export { loadIdx, loadMnist } from './datasets';
 export { Optimizer, loss, losses, optimizer } from './optimizers';
 export { epochLogger, historyToSvg, saveHistorySvg } from './history';
+export { StandardScaler, minMaxScale, permutation, toCategorical, trainTestSplit } from './preprocessing';
+export type { Split } from './preprocessing';
 export type { Mnist } from './datasets';
 export type {
   BatchProgress,

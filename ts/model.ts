@@ -307,6 +307,11 @@ export class Sequential implements Disposable {
     return new Tensor(await nativeAsync(() => this.native.predict(x.native, args.batchSize ?? 32)));
   }
 
+  /** Inference on one batch (the whole of `x`), off the JS thread. */
+  predictOnBatch(x: Tensor): Promise<Tensor> {
+    return this.predict(x, { batchSize: Math.max(1, x.shape[0] ?? 1) });
+  }
+
   /** One optimizer step on one batch; resolves to its loss and metrics. */
   async trainOnBatch(x: Tensor, y: Tensor): Promise<Record<string, number>> {
     return JSON.parse(await nativeAsync(() => this.native.trainOnBatch(x.native, y.native))) as Record<string, number>;
