@@ -220,3 +220,22 @@ test('batch progress, epoch logger and SVG history plot', async (t) => {
   t.is((svg.match(/<polyline/g) ?? []).length, 2); // loss and accuracy
   t.regex(svg, />loss</);
 });
+
+test('an L2 kernel regularizer shrinks the weights and is part of the loss', async (t) => {
+  const x = tensor([[1, 0], [0, 1], [1, 1], [2, 1]]);
+  const y = tensor([[1], [2], [3], [4]]);
+  const train = async (l2: number) => {
+    manualSeed(8);
+    const m = sequential([layers.dense({ units: 1, kernelRegularizer: { l2 } })], { inputShape: [2] });
+    m.compile({ optimizer: { type: 'sgd', lr: 0.05 }, loss: 'mse' });
+    const h = await m.fit(x, y, { epochs: 200, batchSize: 4, verbose: 0 });
+    const w = m.parameters()[0]!;
+    return { norm: w.square().sum().item(), loss: h.history.loss!.at(-1)!, mse: (await m.evaluate(x, y)).loss! };
+  };
+  const free = await train(0);
+  const shrunk = await train(1);
+  t.true(shrunk.norm < 0.5 * free.norm, `|W|² ${shrunk.norm} vs ${free.norm}`);
+  // The reported training loss includes the penalty; evaluate reports the data loss only.
+  t.true(shrunk.loss > shrunk.mse, `train loss ${shrunk.loss}, mse ${shrunk.mse}`);
+  t.throws(() => sequential([layers.dense({ units: 1, kernelRegularizer: { l2: -1 } })], { inputShape: [2] }), { instanceOf: ValueError });
+});

@@ -97,6 +97,8 @@ export interface DenseArgs {
   activation?: ActivationName;
   /** Learn a bias (default true). */
   useBias?: boolean;
+  /** Weight penalty added to the training loss of `fit`/`trainOnBatch`: `l1·Σ|W| + l2·ΣW²` (Keras' `kernelRegularizer`); `evaluate` reports the data loss alone. */
+  kernelRegularizer?: { l1?: number; l2?: number };
 }
 
 /** Fully connected layer `y = x·W + b` (Glorot-uniform weights, zero bias, as Keras). */
@@ -106,7 +108,12 @@ export function dense(args: DenseArgs): LayerSpec {
     type: 'dense',
     build(inputShape, index) {
       const inFeatures = last(inputShape, 'dense', index);
-      const configs: object[] = [{ type: 'Linear', in_features: inFeatures, out_features: units, bias: args.useBias ?? true }];
+      const linear: Record<string, unknown> = { type: 'Linear', in_features: inFeatures, out_features: units, bias: args.useBias ?? true };
+      const { l1 = 0, l2 = 0 } = args.kernelRegularizer ?? {};
+      if (l1 > 0) linear.kernel_l1 = l1;
+      if (l2 > 0) linear.kernel_l2 = l2;
+      if (l1 < 0 || l2 < 0) throw new ValueError(`dense: kernelRegularizer factors must be >= 0, got l1=${l1} l2=${l2}`);
+      const configs: object[] = [linear];
       if (args.activation !== undefined && args.activation !== 'linear') configs.push(activationConfig({ activation: args.activation }));
       return { configs, outputShape: [...inputShape.slice(0, -1), units] };
     },

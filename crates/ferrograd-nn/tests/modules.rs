@@ -280,3 +280,49 @@ fn a_two_layer_mlp_learns_xor() {
         .collect();
     assert_eq!(predicted, vec![0.0, 1.0, 1.0, 0.0], "outputs {out:?}");
 }
+
+#[test]
+fn kernel_regularizers_add_l1_and_l2_penalties_and_survive_save() {
+    let mut config = LinearConfig::new(2, 1);
+    config.kernel_l1 = 0.5;
+    config.kernel_l2 = 0.25;
+    let layer = config.init(Some(1)).unwrap();
+    layer.weight.assign_data(&[1.0, -2.0]).unwrap();
+    // 0.5 * (1 + 2) + 0.25 * (1 + 4)
+    assert_eq!(
+        layer
+            .regularization_loss()
+            .unwrap()
+            .unwrap()
+            .item()
+            .unwrap(),
+        1.5 + 1.25
+    );
+    let model = Sequential::new(vec![
+        Box::new(layer),
+        Box::new(Activation::new(ActivationKind::Tanh)),
+    ]);
+    assert_eq!(
+        model
+            .regularization_loss()
+            .unwrap()
+            .unwrap()
+            .item()
+            .unwrap(),
+        2.75
+    );
+    let rebuilt = ferrograd_nn::model::sequential_from_config(&model.config().unwrap()).unwrap();
+    assert_eq!(rebuilt.config(), model.config());
+    assert!(LinearConfig {
+        kernel_l2: -1.0,
+        ..LinearConfig::new(2, 1)
+    }
+    .init(None)
+    .is_err());
+    assert!(LinearConfig::new(2, 1)
+        .init(None)
+        .unwrap()
+        .regularization_loss()
+        .unwrap()
+        .is_none());
+}

@@ -17,6 +17,10 @@ pub struct LinearConfig {
     pub kernel_initializer: Initializer,
     /// Bias initializer (default zeros, as Keras/tfjs).
     pub bias_initializer: Initializer,
+    /// L1 penalty `l1 · Σ|W|` on the weights, added to the training loss (default 0).
+    pub kernel_l1: f32,
+    /// L2 penalty `l2 · ΣW²` on the weights, added to the training loss (default 0).
+    pub kernel_l2: f32,
 }
 
 impl LinearConfig {
@@ -28,6 +32,8 @@ impl LinearConfig {
             bias: true,
             kernel_initializer: Initializer::XavierUniform { gain: 1.0 },
             bias_initializer: Initializer::Zeros,
+            kernel_l1: 0.0,
+            kernel_l2: 0.0,
         }
     }
 
@@ -59,9 +65,19 @@ impl LinearConfig {
         } else {
             None
         };
+        for (name, v) in [("kernel_l1", self.kernel_l1), ("kernel_l2", self.kernel_l2)] {
+            if v.is_nan() || v < 0.0 {
+                return Err(Error::InvalidArgument {
+                    op: "Linear",
+                    msg: format!("{name} must be >= 0, got {v}"),
+                });
+            }
+        }
         Ok(Linear {
             weight,
             bias,
+            kernel_l1: self.kernel_l1,
+            kernel_l2: self.kernel_l2,
             training: true,
         })
     }
@@ -71,6 +87,10 @@ impl LinearConfig {
 pub struct Linear {
     pub weight: Tensor,
     pub bias: Option<Tensor>,
+    /// Weight L1 penalty factor (see [`LinearConfig::kernel_l1`]).
+    pub kernel_l1: f32,
+    /// Weight L2 penalty factor (see [`LinearConfig::kernel_l2`]).
+    pub kernel_l2: f32,
     training: bool,
 }
 
@@ -104,9 +124,39 @@ impl Module for Linear {
     }
 
     fn config(&self) -> Option<serde_json::Value> {
-        Some(
-            serde_json::json!({"type": "Linear", "in_features": self.weight.dims()[0], "out_features": self.weight.dims()[1], "bias": self.bias.is_some()}),
-        )
+        let mut config = serde_json::json!({"type": "Linear", "in_features": self.weight.dims()[0], "out_features": self.weight.dims()[1], "bias": self.bias.is_some()});
+        // Only written when set, so configs without regularisation stay as they were.
+        if self.kernel_l1 > 0.0 {
+            config["kernel_l1"] = serde_json::json!(self.kernel_l1);
+        }
+        if self.kernel_l2 > 0.0 {
+            config["kernel_l2"] = serde_json::json!(self.kernel_l2);
+        }
+        Some(config)
+    }
+
+    fn regularization_loss(&self) -> Result<Option<Tensor>> {
+        let mut penalty: Option<Tensor> = None;
+        if self.kernel_l1 > 0.0 {
+            penalty = Some(
+                self.weight
+                    .abs()?
+                    .sum(None, false)?
+                    .mul_scalar(self.kernel_l1)?,
+            );
+        }
+        if self.kernel_l2 > 0.0 {
+            let l2 = self
+                .weight
+                .square()?
+                .sum(None, false)?
+                .mul_scalar(self.kernel_l2)?;
+            penalty = Some(match penalty {
+                Some(p) => p.add(&l2)?,
+                None => l2,
+            });
+        }
+        Ok(penalty)
     }
 
     leaf_mode!();

@@ -163,9 +163,21 @@ impl LayerRegistry {
             ))
         });
         r.register("Linear", |f, _| {
-            f.only(&["in_features", "out_features", "bias"])?;
+            f.only(&[
+                "in_features",
+                "out_features",
+                "bias",
+                "kernel_l1",
+                "kernel_l2",
+            ])?;
             let mut c = LinearConfig::new(f.usize("in_features")?, f.usize("out_features")?);
             c.bias = f.bool("bias")?;
+            if f.obj.contains_key("kernel_l1") {
+                c.kernel_l1 = f.f32("kernel_l1")?;
+            }
+            if f.obj.contains_key("kernel_l2") {
+                c.kernel_l2 = f.f32("kernel_l2")?;
+            }
             Ok(Box::new(c.init(None).map_err(|e| f.invalid(e))?))
         });
         r.register("Activation", |f, _| {

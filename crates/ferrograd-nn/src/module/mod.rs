@@ -51,6 +51,12 @@ pub trait Module: Send + Sync {
     fn config(&self) -> Option<serde_json::Value> {
         None
     }
+
+    /// Penalty added to the training loss (L1/L2 weight regularisation), summed over children by
+    /// containers; `None` when the module has none.
+    fn regularization_loss(&self) -> Result<Option<Tensor>> {
+        Ok(None)
+    }
 }
 
 /// Every parameter with its dotted name (`"0.weight"`, `"encoder.1.bias"`), in definition order.

@@ -62,6 +62,19 @@ impl Module for Sequential {
         }
     }
 
+    fn regularization_loss(&self) -> Result<Option<Tensor>> {
+        let mut total: Option<Tensor> = None;
+        for layer in &self.layers {
+            if let Some(penalty) = layer.regularization_loss()? {
+                total = Some(match total {
+                    Some(t) => t.add(&penalty)?,
+                    None => penalty,
+                });
+            }
+        }
+        Ok(total)
+    }
+
     fn is_training(&self) -> bool {
         self.training
     }

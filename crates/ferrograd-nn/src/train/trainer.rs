@@ -170,6 +170,11 @@ impl Trainer {
             Some(w) => self.loss.compute_weighted(&pred, y, &w)?,
             None => self.loss.compute(&pred, y)?,
         };
+        // Weight penalties (L1/L2 kernel regularisers) are part of the minimised and reported loss, as in Keras.
+        let loss = match self.model.regularization_loss()? {
+            Some(penalty) => loss.add(&penalty)?,
+            None => loss,
+        };
         let value = loss.item()? as f64;
         loss.backward()?;
         if self.clip_norm.is_some() || self.clip_value.is_some() {
