@@ -239,3 +239,13 @@ test('an L2 kernel regularizer shrinks the weights and is part of the loss', asy
   t.true(shrunk.loss > shrunk.mse, `train loss ${shrunk.loss}, mse ${shrunk.mse}`);
   t.throws(() => sequential([layers.dense({ units: 1, kernelRegularizer: { l2: -1 } })], { inputShape: [2] }), { instanceOf: ValueError });
 });
+
+test('reshape, permute and flatten layers infer shapes and run', async (t) => {
+  const model = sequential([layers.reshape({ targetShape: [3, -1] }), layers.permute({ dims: [2, 1] }), layers.flatten(), layers.dense({ units: 2 })], {
+    inputShape: [6],
+  });
+  t.regex(model.summary(), /1 \(Permute\)\s+\[1, 2, 3\]/);
+  t.deepEqual((await model.predict(tensor([[0, 1, 2, 3, 4, 5]]))).shape, [1, 2]);
+  t.throws(() => sequential([layers.reshape({ targetShape: [4, -1] })], { inputShape: [6] }), { instanceOf: ValueError });
+  t.throws(() => sequential([layers.reshape({ targetShape: [3, 2] }), layers.permute({ dims: [1, 1] })], { inputShape: [6] }), { instanceOf: ValueError });
+});

@@ -199,3 +199,34 @@ export function flatten(): LayerSpec {
     build: (s) => ({ configs: [{ type: 'Flatten', start: 1, end: -1 }], outputShape: [s.reduce((a, b) => a * b, 1)] }),
   };
 }
+
+/** Reshapes each sample to `targetShape` (one entry may be -1); the batch axis is kept. */
+export function reshape(args: { targetShape: number[] }): LayerSpec {
+  return {
+    type: 'reshape',
+    build(inputShape, index) {
+      const total = inputShape.reduce((a, b) => a * b, 1);
+      const known = args.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+      const unknown = args.targetShape.filter((d) => d === -1).length;
+      const outputShape = args.targetShape.map((d) => (d === -1 ? total / known : d));
+      if (unknown > 1 || outputShape.some((d) => !Number.isInteger(d) || d < 0) || outputShape.reduce((a, b) => a * b, 1) !== total) {
+        throw new ValueError(`layer ${index} (reshape): cannot reshape [${inputShape.join(', ')}] to [${args.targetShape.join(', ')}]`);
+      }
+      return { configs: [{ type: 'Reshape', shape: args.targetShape }], outputShape };
+    },
+  };
+}
+
+/** Permutes the per-sample axes, numbered from 1 as in Keras (`permute({ dims: [2, 1] })`). */
+export function permute(args: { dims: number[] }): LayerSpec {
+  return {
+    type: 'permute',
+    build(inputShape, index) {
+      const sorted = [...args.dims].sort((a, b) => a - b);
+      if (sorted.length !== inputShape.length || sorted.some((d, i) => d !== i + 1)) {
+        throw new ValueError(`layer ${index} (permute): dims must be a permutation of 1..${inputShape.length}, got [${args.dims.join(', ')}]`);
+      }
+      return { configs: [{ type: 'Permute', dims: args.dims }], outputShape: args.dims.map((d) => inputShape[d - 1]!) };
+    },
+  };
+}

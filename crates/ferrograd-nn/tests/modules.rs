@@ -326,3 +326,29 @@ fn kernel_regularizers_add_l1_and_l2_penalties_and_survive_save() {
         .unwrap()
         .is_none());
 }
+
+#[test]
+fn reshape_and_permute_layers_keep_the_batch_axis_and_round_trip() {
+    use ferrograd_nn::layers::{Permute, Reshape};
+    let x = Tensor::arange(0.0, 12.0, 1.0)
+        .unwrap()
+        .reshape(&[2, 6])
+        .unwrap();
+    let r = Reshape::new(vec![3, -1]);
+    let y = r.forward(&x).unwrap();
+    assert_eq!(y.dims(), &[2, 3, 2]);
+    let p = Permute::new(vec![2, 1]).unwrap();
+    let z = p.forward(&y).unwrap();
+    assert_eq!(z.dims(), &[2, 2, 3]);
+    assert_eq!(
+        z.narrow(0, 0, 1).unwrap().to_vec(),
+        vec![0.0, 2.0, 4.0, 1.0, 3.0, 5.0]
+    );
+    assert!(Permute::new(vec![1, 1]).is_err());
+    let model = Sequential::new(vec![Box::new(r), Box::new(p), Box::new(Flatten::default())]);
+    let rebuilt = ferrograd_nn::model::sequential_from_config(&model.config().unwrap()).unwrap();
+    assert_eq!(
+        rebuilt.forward(&x).unwrap().to_vec(),
+        model.forward(&x).unwrap().to_vec()
+    );
+}

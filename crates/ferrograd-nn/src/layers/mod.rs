@@ -13,7 +13,7 @@ pub use dense::{Linear, LinearConfig};
 pub use dropout::{Dropout, GaussianNoise};
 pub use embedding::Embedding;
 pub use normalization::{BatchNorm1d, LayerNorm};
-pub use reshape::Flatten;
+pub use reshape::{Flatten, Permute, Reshape};
 
 /// Implements the mode plumbing shared by layers without children.
 macro_rules! leaf_mode {

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use crate::io::{deserialize, load_file, save_file, IoError, Result, SafeTensors};
 use crate::layers::{
     Activation, ActivationKind, BatchNorm1d, Dropout, Embedding, Flatten, GaussianNoise, LayerNorm,
-    LinearConfig,
+    LinearConfig, Permute, Reshape,
 };
 use crate::module::{state_dict, Module, Sequential};
 
@@ -210,6 +210,27 @@ impl LayerRegistry {
             f.only(&["num_embeddings", "dim"])?;
             let e = Embedding::new(f.usize("num_embeddings")?, f.usize("dim")?, None);
             Ok(Box::new(e.map_err(|e| f.invalid(e))?))
+        });
+        r.register("Reshape", |f, _| {
+            f.only(&["shape"])?;
+            let shape = f.get("shape")?;
+            let dims = shape
+                .as_array()
+                .and_then(|a| {
+                    a.iter()
+                        .map(|v| v.as_i64().map(|d| d as isize))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .ok_or_else(|| {
+                    f.error("shape", format!("expected a list of integers, got {shape}"))
+                })?;
+            Ok(Box::new(Reshape::new(dims)))
+        });
+        r.register("Permute", |f, _| {
+            f.only(&["dims"])?;
+            Ok(Box::new(
+                Permute::new(f.usize_list("dims")?).map_err(|e| f.invalid(e))?,
+            ))
         });
         r.register("Flatten", |f, _| {
             f.only(&["start", "end"])?;
