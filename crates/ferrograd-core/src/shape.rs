@@ -118,38 +118,3 @@ pub fn resolve_shape(op: &'static str, spec: &[isize], total: usize) -> Result<V
     }
     Ok(out)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn broadcasting_follows_numpy_rules() {
-        assert_eq!(
-            broadcast_shapes("t", &[2, 1, 4], &[3, 1]).unwrap(),
-            vec![2, 3, 4]
-        );
-        assert_eq!(broadcast_shapes("t", &[], &[5]).unwrap(), vec![5]);
-        let err = broadcast_shapes("add", &[2, 3], &[4]).unwrap_err();
-        assert!(
-            err.to_string().contains("add: shapes [2, 3] and [4]"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn resolve_shape_infers_minus_one() {
-        assert_eq!(resolve_shape("r", &[2, -1], 6).unwrap(), vec![2, 3]);
-        assert!(resolve_shape("r", &[-1, -1], 6).is_err());
-        assert!(resolve_shape("r", &[4, -1], 6).is_err());
-        assert!(resolve_shape("r", &[2, 2], 6).is_err());
-    }
-
-    #[test]
-    fn axes_normalise_and_reject_duplicates() {
-        assert_eq!(normalize_axes("s", &[-1, 0], 3).unwrap(), vec![0, 2]);
-        assert!(normalize_axes("s", &[1, -2], 3).is_err());
-        assert!(normalize_axis("s", 3, 3).is_err());
-        assert!(normalize_axis("s", 0, 0).is_err());
-    }
-}

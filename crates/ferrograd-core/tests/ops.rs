@@ -235,3 +235,27 @@ fn invalid_arguments_name_the_op_and_values() {
     assert!(x.item().is_err());
     assert!(Tensor::randn(&[2], 0.0, -1.0, None).is_err());
 }
+
+#[test]
+fn axis_lists_are_normalised_and_checked() {
+    let x = Tensor::zeros(&[2, 3, 4]);
+    assert_eq!(x.sum(Some(&[-1, 0]), false).unwrap().dims(), &[3]);
+    let dup = x.sum(Some(&[1, -2]), false).unwrap_err().to_string();
+    assert!(dup.contains("appears more than once"), "{dup}");
+    assert!(x
+        .sum(Some(&[3]), false)
+        .unwrap_err()
+        .to_string()
+        .contains("axis 3 is out of range for a tensor of rank 3"));
+    assert!(Tensor::scalar(1.0).softmax(0).is_err());
+    assert!(x
+        .reshape(&[-1, -1])
+        .unwrap_err()
+        .to_string()
+        .contains("only one dimension can be -1"));
+    assert!(x
+        .reshape(&[5, -1])
+        .unwrap_err()
+        .to_string()
+        .contains("cannot infer -1"));
+}
