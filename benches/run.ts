@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { summarize, type Stats } from './lib/stats';
-import { RESULT_MARKER, type CaseResult, type EngineId, type EngineRun, type NodeEngineId } from './lib/types';
+import { RESULT_MARKER, type CaseResult, type EngineId, type EngineRun, type EventLoopDelay } from './lib/types';
 import { NOT_YET, WORKLOADS } from './workloads/index';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -115,6 +115,14 @@ interface Row {
   note?: string;
   /** torch: the per-thread-setting medians considered. */
   alternatives?: Array<{ threads?: number; medianMs: number }>;
+  /** Event-loop delay while the case ran: the worst p50 / p99 / max over the rounds, ms. */
+  eventLoopDelayMs?: EventLoopDelay;
+}
+
+/** Worst-of-rounds event-loop delay (percentiles of separate runs cannot be pooled exactly). */
+function worstDelay(a: EventLoopDelay | undefined, b: EventLoopDelay | undefined): EventLoopDelay | undefined {
+  if (!a || !b) return a ?? b;
+  return { p50: Math.max(a.p50, b.p50), p99: Math.max(a.p99, b.p99), max: Math.max(a.max, b.max), count: a.count + b.count };
 }
 
 function mergeRuns(runs: EngineRun[]): Map<string, { result: CaseResult; threads?: number; peakRssMB?: number }> {
@@ -127,7 +135,9 @@ function mergeRuns(runs: EngineRun[]): Map<string, { result: CaseResult; threads
         out.set(key, { result: { ...res, samples: res.samples ? [...res.samples] : undefined }, threads: run.threads, peakRssMB: run.peakRssMB });
       } else {
         if (res.samples) prev.result.samples = [...(prev.result.samples ?? []), ...res.samples];
+        const eld = worstDelay(prev.result.eventLoopDelayMs, res.eventLoopDelayMs);
         if (prev.result.status !== 'ok' && res.status === 'ok') prev.result = { ...res, samples: prev.result.samples };
+        prev.result.eventLoopDelayMs = eld;
         prev.peakRssMB = Math.max(prev.peakRssMB ?? 0, run.peakRssMB ?? 0);
       }
     }
@@ -176,7 +186,7 @@ async function main(): Promise<void> {
         const okOnes = scored.filter((v) => v.result.status === 'ok' && v.stats);
         const best = okOnes.sort((a, b) => a.stats!.median - b.stats!.median)[0] ?? scored[0]!;
         const r = best.result;
-        const row: Row = { workload: w.id, case: name, engine: peer.engine, threads: best.threads, status: r.status, stats: best.stats, peakRssMB: best.peakRssMB, note: r.note };
+        const row: Row = { workload: w.id, case: name, engine: peer.engine, threads: best.threads, status: r.status, stats: best.stats, peakRssMB: best.peakRssMB, note: r.note, eventLoopDelayMs: r.eventLoopDelayMs };
         if (scored.length > 1) row.alternatives = scored.filter((v) => v.stats).map((v) => ({ threads: v.threads, medianMs: v.stats!.median }));
         if (best.stats && r.status === 'ok') {
           const sec = best.stats.median / 1000;
@@ -245,6 +255,14 @@ async function main(): Promise<void> {
 const fmt = (x: number, digits = 3): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toPrecision(digits));
 const fmtRate = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : fmt(x));
 
+function noteText(r: Row): string {
+  const parts: string[] = [];
+  const d = r.eventLoopDelayMs;
+  if (d) parts.push(`event-loop delay p50 ${fmt(d.p50)} ms, p99 ${fmt(d.p99)} ms, max ${fmt(d.max)} ms`);
+  if (r.note) parts.push(r.note.replace(/\|/g, '/'));
+  return parts.join('; ');
+}
+
 function renderMarkdown(report: { date: string; mode: string; rounds: number; elapsedS: number; machine: Record<string, string | number>; ferrogradPeakGflops?: number; enginesMissing: Record<string, string>; engineInfo: Record<string, Record<string, string | number | boolean>> }, rows: Row[]): string {
   const m = report.machine;
   const lines: string[] = [];
@@ -257,14 +275,14 @@ function renderMarkdown(report: { date: string; mode: string; rounds: number; el
     lines.push(`- **${e}**: ${keys.filter((k) => info[k] !== undefined).map((k) => `${k} ${info[k]}`).join(', ')}`);
   }
   for (const [e, why] of Object.entries(report.enginesMissing)) lines.push(`- **${e}**: not found (${why})`);
-  lines.push('', 'Times are wall-clock per call, median (min–max) over all repeats of all rounds. `fg/peer` = peer median time ÷ ferrograd median time: **> 1 means ferrograd is faster**. torch: the faster of 1 thread and all cores is shown (threads column).', '');
+  lines.push('', 'Times are wall-clock per call, median (min–max) over all repeats of all rounds. `fg/peer` = peer median time ÷ ferrograd median time: **> 1 means ferrograd is faster**. torch: the faster of 1 thread and all cores is shown (threads column). mlp-fit: one call = one training epoch (warm-up epoch untimed); event-loop delay = `monitorEventLoopDelay({resolution: 10})` percentiles minus the 10 ms resolution (≈ 0.1 ms when idle), enabled only during the timed epochs, worst of the rounds.', '');
   lines.push('| workload | case | engine | thr | median ms | min–max ms | n | throughput | % peak | fg/peer | peak RSS MB | note |');
   lines.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of rows) {
     const s = r.stats;
     const ok = r.status === 'ok' && s;
     lines.push(
-      `| ${r.workload} | ${r.case} | ${r.engine} | ${r.threads ?? ''} | ${ok ? fmt(s.median) : r.status} | ${ok ? `${fmt(s.min)}–${fmt(s.max)}` : ''} | ${s?.n ?? ''} | ${r.throughput !== undefined ? `${fmtRate(r.throughput)} ${r.unit}` : ''} | ${r.pctOfPeak !== undefined ? `${r.pctOfPeak.toFixed(1)}%` : ''} | ${r.ferrogradOverPeer !== undefined ? `${r.ferrogradOverPeer.toFixed(2)}×` : ''} | ${r.peakRssMB !== undefined ? r.peakRssMB.toFixed(0) : ''} | ${(r.note ?? '').replace(/\|/g, '/')}${r.alternatives ? ` (medians: ${r.alternatives.map((a) => `${a.threads} thr ${fmt(a.medianMs)} ms`).join(', ')})` : ''} |`,
+      `| ${r.workload} | ${r.case} | ${r.engine} | ${r.threads ?? ''} | ${ok ? fmt(s.median) : r.status} | ${ok ? `${fmt(s.min)}–${fmt(s.max)}` : ''} | ${s?.n ?? ''} | ${r.throughput !== undefined ? `${fmtRate(r.throughput)} ${r.unit}` : ''} | ${r.pctOfPeak !== undefined ? `${r.pctOfPeak.toFixed(1)}%` : ''} | ${r.ferrogradOverPeer !== undefined ? `${r.ferrogradOverPeer.toFixed(2)}×` : ''} | ${r.peakRssMB !== undefined ? r.peakRssMB.toFixed(0) : ''} | ${noteText(r)}${r.alternatives ? ` (medians: ${r.alternatives.map((a) => `${a.threads} thr ${fmt(a.medianMs)} ms`).join(', ')})` : ''} |`,
     );
   }
   for (const n of NOT_YET) lines.push(`| ${n.id} | ${n.description} | ferrograd | | — | | | | | | | ${n.note} |`);

@@ -19,6 +19,18 @@ export interface CaseResult {
   /** Items (samples) per repeat (items/s is derived from them). */
   items?: number;
   note?: string;
+  /**
+   * Event-loop delay while the case ran (mlp-fit, Node engines): `monitorEventLoopDelay`
+   * (resolution 10 ms) percentiles minus the 10 ms resolution, ms; `count` = timer samples.
+   */
+  eventLoopDelayMs?: EventLoopDelay;
+}
+
+export interface EventLoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+  count: number;
 }
 
 export interface EngineRun {

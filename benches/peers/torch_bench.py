@@ -137,7 +137,38 @@ def mlp_train(quick):
     return [ok(f"forward+backward+SGD, batch {TRAIN_BATCH}", measure(step, quick, 3000), items=TRAIN_BATCH)]
 
 
-WORKLOADS = {"gemm": gemm, "elementwise": elementwise, "mlp-inference": mlp_inference, "mlp-train-step-eager": mlp_train}
+FIT_SAMPLES, FIT_SAMPLES_QUICK, FIT_BATCH, FIT_LR = 8192, 256, 128, 1e-3
+
+
+def mlp_fit(quick):
+    """A standard PyTorch training loop: nn.Sequential, torch.optim.Adam, F.cross_entropy on logits,
+    a fresh random permutation every epoch. One timed call = one epoch (mirrors workloads/mlp_fit.ts)."""
+    n = FIT_SAMPLES_QUICK if quick else FIT_SAMPLES
+    torch.manual_seed(0)
+    x = seeded_uniform(n * MLP[0], 30).reshape(n, MLP[0])
+    y = seeded_labels(n, MLP[3], 31)
+    model = torch.nn.Sequential(torch.nn.Linear(MLP[0], MLP[1]), torch.nn.ReLU(), torch.nn.Linear(MLP[1], MLP[2]),
+                                torch.nn.ReLU(), torch.nn.Linear(MLP[2], MLP[3]))
+    opt = torch.optim.Adam(model.parameters(), lr=FIT_LR)
+    gen = torch.Generator().manual_seed(0)
+    model.train()
+
+    def epoch():
+        perm = torch.randperm(n, generator=gen)
+        for i in range(0, n, FIT_BATCH):
+            idx = perm[i:i + FIT_BATCH]
+            opt.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+
+    name = f"fit 1 epoch of {n} samples, batch {FIT_BATCH}, Adam {FIT_LR:g}"
+    return [ok(name, measure(epoch, quick, 5000, 2, 15), items=n,
+               note="torch: nn.Sequential + torch.optim.Adam + F.cross_entropy loop")]
+
+
+WORKLOADS = {"gemm": gemm, "elementwise": elementwise, "mlp-inference": mlp_inference, "mlp-train-step-eager": mlp_train,
+             "mlp-fit": mlp_fit}
 
 
 def main():

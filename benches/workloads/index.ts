@@ -3,13 +3,12 @@ import type { NodeWorkload } from './common';
 import { elementwise } from './elementwise';
 import { gemm } from './gemm';
 import { mlpInference, mlpTrainStep } from './mlp';
+import { mlpFit } from './mlp_fit';
 
-export const WORKLOADS: NodeWorkload[] = [gemm, elementwise, mlpInference, mlpTrainStep];
+export const WORKLOADS: NodeWorkload[] = [gemm, elementwise, mlpInference, mlpTrainStep, mlpFit];
 
 /** Workloads of the issue that need APIs ferrograd does not expose to TS yet. */
-export const NOT_YET: Array<{ id: WorkloadId; description: string; note: string }> = [
-  { id: 'mlp-fit', description: 'the same MLP trained with layers + optimizer + `fit`', note: 'not available yet (needs issue 3/4/5/6: layers, optimizers, fit not exposed to TS)' },
-];
+export const NOT_YET: Array<{ id: WorkloadId; description: string; note: string }> = [];
 
 export function workloadById(id: string): NodeWorkload {
   const w = WORKLOADS.find((x) => x.id === id);
