@@ -4,7 +4,16 @@ export type EngineId = 'ferrograd' | 'torch' | 'tfjs-cpu' | 'tfjs-wasm' | 'brain
 export const NODE_ENGINES = ['ferrograd', 'tfjs-cpu', 'tfjs-wasm', 'brain.js'] as const;
 export type NodeEngineId = (typeof NODE_ENGINES)[number];
 
-export type WorkloadId = 'gemm' | 'elementwise' | 'mlp-inference' | 'mlp-train-step-eager' | 'mlp-fit' | 'layers-api';
+export type WorkloadId =
+  | 'gemm'
+  | 'elementwise'
+  | 'mlp-inference'
+  | 'mlp-train-step-eager'
+  | 'mlp-fit'
+  | 'cnn'
+  | 'lstm'
+  | 'transformer'
+  | 'layers-api';
 
 export type CaseStatus = 'ok' | 'unavailable' | 'skipped' | 'error';
 

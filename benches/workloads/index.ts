@@ -8,7 +8,23 @@ import { mlpFit } from './mlp_fit';
 export const WORKLOADS: NodeWorkload[] = [gemm, elementwise, mlpInference, mlpTrainStep, mlpFit];
 
 /** Workloads of the issue that need APIs ferrograd does not expose to TS yet. */
-export const NOT_YET: Array<{ id: WorkloadId; description: string; note: string }> = [];
+export const NOT_YET: Array<{ id: WorkloadId; description: string; note: string }> = [
+  {
+    id: 'cnn',
+    description: 'conv5x5x32 same relu maxpool2, conv5x5x64 same relu maxpool2, dense 256 relu, dense 10; 28x28x1, batch 64',
+    note: 'not available yet: ferrograd has no convolution or pooling layers (issue 4)',
+  },
+  {
+    id: 'lstm',
+    description: 'LSTM input 64, hidden 256, sequence 64, batch 32, dense 10 on the last step',
+    note: 'not available yet: ferrograd has no recurrent layers (issue 5)',
+  },
+  {
+    id: 'transformer',
+    description: '2 encoder layers, d_model 128, 4 heads, ff 512, sequence 128, batch 32, mean-pool, dense 10',
+    note: 'not available yet: ferrograd has no attention layers (issue 6)',
+  },
+];
 
 export function workloadById(id: string): NodeWorkload {
   const w = WORKLOADS.find((x) => x.id === id);
