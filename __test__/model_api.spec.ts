@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import test from 'ava';
 
 import {
+  FormatError,
+  IOError,
   ValueError,
   epochLogger,
   grad,
@@ -110,9 +112,9 @@ test('save then loadModel reproduces predictions; bad files are typed errors', a
   t.deepEqual(Array.from((await loaded.predict(xorX)).dataSync()), Array.from((await model.predict(xorX)).dataSync()));
   t.deepEqual(loaded.toJSON(), model.toJSON());
   fs.writeFileSync(path.join(dir, 'broken.safetensors'), fs.readFileSync(file).subarray(0, 40));
-  const err = await t.throwsAsync(loadModel(path.join(dir, 'broken.safetensors')));
+  const err = await t.throwsAsync(loadModel(path.join(dir, 'broken.safetensors')), { instanceOf: FormatError });
   t.regex(err!.message, /broken\.safetensors/);
-  await t.throwsAsync(loadModel(path.join(dir, 'missing.safetensors')));
+  await t.throwsAsync(loadModel(path.join(dir, 'missing.safetensors')), { instanceOf: IOError });
 });
 
 test('an aborted fit resolves early with cancelled: true while timers keep running', async (t) => {
@@ -248,4 +250,20 @@ test('reshape, permute and flatten layers infer shapes and run', async (t) => {
   t.deepEqual((await model.predict(tensor([[0, 1, 2, 3, 4, 5]]))).shape, [1, 2]);
   t.throws(() => sequential([layers.reshape({ targetShape: [4, -1] })], { inputShape: [6] }), { instanceOf: ValueError });
   t.throws(() => sequential([layers.reshape({ targetShape: [3, 2] }), layers.permute({ dims: [1, 1] })], { inputShape: [6] }), { instanceOf: ValueError });
+});
+
+test('a max-norm kernel constraint holds after every fit step', async (t) => {
+  manualSeed(9);
+  const model = sequential([layers.dense({ units: 3, kernelConstraint: { type: 'maxNorm', maxValue: 0.5 } })], { inputShape: [4] });
+  model.compile({ optimizer: { type: 'sgd', lr: 0.5 }, loss: 'mse' });
+  const x = tensor([[1, 2, 3, 4], [4, 3, 2, 1]]);
+  const y = tensor([[10, -10, 10], [-10, 10, -10]]);
+  await model.fit(x, y, { epochs: 5, batchSize: 2, verbose: 0 });
+  const w = model.parameters()[0]!; // [in, out]: one column per unit
+  const norms = Array.from(w.square().sum(0).sqrt().dataSync());
+  t.true(norms.every((n) => n <= 0.5 + 1e-5), `column norms ${norms}`);
+  t.true(norms.some((n) => n > 0.49), `the constraint is active: ${norms}`);
+  t.throws(() => sequential([layers.dense({ units: 1, kernelConstraint: { type: 'positive' } as never })], { inputShape: [1] }), {
+    instanceOf: ValueError,
+  });
 });

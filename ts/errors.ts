@@ -56,6 +56,22 @@ export class DisposedError extends FerrogradError {
   }
 }
 
+/** A malformed or truncated model/tensor file (safetensors, IDX): the message names the file and the problem. */
+export class FormatError extends FerrogradError {
+  /** @param message - the file and what is wrong with it. */
+  constructor(message: string) {
+    super(message, 'FormatError');
+  }
+}
+
+/** Reading or writing a file failed (missing file, permissions, disk full). */
+export class IOError extends FerrogradError {
+  /** @param message - the operation and the path. */
+  constructor(message: string) {
+    super(message, 'IOError');
+  }
+}
+
 /** An engine bug (a caught Rust panic or an inconsistent kernel call). Please report it. */
 export class InternalError extends FerrogradError {
   /** @param message - the internal failure. */
@@ -71,6 +87,9 @@ const byCode: Record<string, new (message: string) => FerrogradError> = {
   AutogradError,
   DisposedError,
   InternalError,
+  FormatError,
+  IOError,
+  KeyError: ValueError,
   RustPanic: InternalError,
   InvalidArg: ValueError,
   NumberExpected: ValueError,

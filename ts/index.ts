@@ -47,6 +47,8 @@ export {
   DTypeError,
   DisposedError,
   FerrogradError,
+  FormatError,
+  IOError,
   InternalError,
   ShapeError,
   ValueError,

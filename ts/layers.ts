@@ -99,6 +99,11 @@ export interface DenseArgs {
   useBias?: boolean;
   /** Weight penalty added to the training loss of `fit`/`trainOnBatch`: `l1·Σ|W| + l2·ΣW²` (Keras' `kernelRegularizer`); `evaluate` reports the data loss alone. */
   kernelRegularizer?: { l1?: number; l2?: number };
+  /**
+   * Projection of the weights after every optimizer step (Keras constraints), per output unit:
+   * `{ type: 'maxNorm', maxValue: 2 }`, `{ type: 'unitNorm' }` or `{ type: 'nonNeg' }`.
+   */
+  kernelConstraint?: { type: 'maxNorm'; maxValue?: number } | { type: 'unitNorm' } | { type: 'nonNeg' };
 }
 
 /** Fully connected layer `y = x·W + b` (Glorot-uniform weights, zero bias, as Keras). */
@@ -112,6 +117,7 @@ export function dense(args: DenseArgs): LayerSpec {
       const { l1 = 0, l2 = 0 } = args.kernelRegularizer ?? {};
       if (l1 > 0) linear.kernel_l1 = l1;
       if (l2 > 0) linear.kernel_l2 = l2;
+      if (args.kernelConstraint !== undefined) linear.kernel_constraint = args.kernelConstraint;
       if (l1 < 0 || l2 < 0) throw new ValueError(`dense: kernelRegularizer factors must be >= 0, got l1=${l1} l2=${l2}`);
       const configs: object[] = [linear];
       if (args.activation !== undefined && args.activation !== 'linear') configs.push(activationConfig({ activation: args.activation }));

@@ -352,3 +352,35 @@ fn reshape_and_permute_layers_keep_the_batch_axis_and_round_trip() {
         model.forward(&x).unwrap().to_vec()
     );
 }
+
+#[test]
+fn weight_constraints_project_after_each_step_and_round_trip() {
+    use ferrograd_nn::layers::Constraint;
+    let mut config = LinearConfig::new(2, 2);
+    config.kernel_constraint = Some(Constraint::MaxNorm { max: 1.0 });
+    let layer = config.init(Some(3)).unwrap();
+    layer.weight.assign_data(&[3.0, 0.1, 4.0, 0.2]).unwrap(); // column norms 5 and ~0.22
+    layer.apply_constraints().unwrap();
+    let w = layer.weight.to_vec();
+    assert!(
+        (w[0] - 0.6).abs() < 1e-5 && (w[2] - 0.8).abs() < 1e-5,
+        "{w:?}"
+    );
+    assert!(
+        (w[1] - 0.1).abs() < 1e-6 && (w[3] - 0.2).abs() < 1e-6,
+        "small columns untouched: {w:?}"
+    );
+    let mut nonneg = LinearConfig::new(1, 2);
+    nonneg.kernel_constraint = Some(Constraint::NonNeg);
+    let l2 = nonneg.init(None).unwrap();
+    l2.weight.assign_data(&[-1.0, 2.0]).unwrap();
+    l2.apply_constraints().unwrap();
+    assert_eq!(l2.weight.to_vec(), vec![0.0, 2.0]);
+    let model = Sequential::new(vec![Box::new(layer)]);
+    let rebuilt = ferrograd_nn::model::sequential_from_config(&model.config().unwrap()).unwrap();
+    assert_eq!(rebuilt.config(), model.config());
+    assert!(
+        Constraint::from_json(&serde_json::json!({"type": "maxNorm", "maxValue": -1})).is_err()
+    );
+    assert!(Constraint::from_json(&serde_json::json!({"type": "positive"})).is_err());
+}

@@ -105,7 +105,13 @@ impl NativeModel {
     /// Builds a model from its architecture JSON (`{"type": "Sequential", "layers": [...]}`).
     #[napi(factory, catch_unwind)]
     pub fn from_config(config: String) -> Result<NativeModel, ErrorCode> {
-        let model = sequential_from_config(&parse_json("Sequential", &config)?).map_err(io_err)?;
+        let model = sequential_from_config(&parse_json("Sequential", &config)?).map_err(|e| {
+            // A bad architecture passed in code is an argument error, not a file-format one.
+            value_error(format!(
+                "Sequential: {}",
+                e.to_string().trim_start_matches("safetensors: ")
+            ))
+        })?;
         Ok(NativeModel {
             shared: Arc::new(Mutex::new(Some(Slot::Plain(model)))),
             cancel: Arc::new(AtomicBool::new(false)),

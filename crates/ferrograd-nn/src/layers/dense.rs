@@ -6,6 +6,75 @@ use super::leaf_mode;
 use crate::init::Initializer;
 use crate::module::{parameter, Module, Slot};
 
+/// A projection applied to the weights after every optimizer step (Keras constraints). Norms are
+/// taken per output unit, i.e. over each column of the `[in, out]` weight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Constraint {
+    /// Rescale columns whose L2 norm exceeds `max` down to `max`.
+    MaxNorm { max: f32 },
+    /// Rescale every column to unit L2 norm.
+    UnitNorm,
+    /// Clamp weights to be >= 0.
+    NonNeg,
+}
+
+impl Constraint {
+    fn project(&self, w: &Tensor) -> Result<Tensor> {
+        match *self {
+            Constraint::NonNeg => w.clamp(Some(0.0), None),
+            Constraint::UnitNorm => w.div(
+                &w.square()?
+                    .sum(Some(&[0]), true)?
+                    .sqrt()?
+                    .add_scalar(1e-7)?,
+            ),
+            Constraint::MaxNorm { max } => {
+                let norms = w.square()?.sum(Some(&[0]), true)?.sqrt()?;
+                // Same form as Keras: w * clip(norm, 0, max) / (eps + norm).
+                w.mul(
+                    &norms
+                        .clamp(Some(0.0), Some(max))?
+                        .div(&norms.add_scalar(1e-7)?)?,
+                )
+            }
+        }
+    }
+
+    /// The constraint as architecture JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        match *self {
+            Constraint::MaxNorm { max } => serde_json::json!({"type": "maxNorm", "maxValue": max}),
+            Constraint::UnitNorm => serde_json::json!({"type": "unitNorm"}),
+            Constraint::NonNeg => serde_json::json!({"type": "nonNeg"}),
+        }
+    }
+
+    /// Parses [`Constraint::to_json`]'s format.
+    pub fn from_json(v: &serde_json::Value) -> Result<Constraint> {
+        let bad = |msg: String| Error::InvalidArgument {
+            op: "constraint",
+            msg,
+        };
+        match v.get("type").and_then(serde_json::Value::as_str) {
+            Some("maxNorm") => {
+                let max = v
+                    .get("maxValue")
+                    .and_then(serde_json::Value::as_f64)
+                    .unwrap_or(2.0) as f32;
+                if max.is_nan() || max <= 0.0 {
+                    return Err(bad(format!("maxNorm needs maxValue > 0, got {max}")));
+                }
+                Ok(Constraint::MaxNorm { max })
+            }
+            Some("unitNorm") => Ok(Constraint::UnitNorm),
+            Some("nonNeg") => Ok(Constraint::NonNeg),
+            _ => Err(bad(format!(
+                "unknown constraint {v} (expected type maxNorm, unitNorm or nonNeg)"
+            ))),
+        }
+    }
+}
+
 /// Hyper-parameters of [`Linear`] (Burn-style config, separate from the weights).
 #[derive(Debug, Clone)]
 pub struct LinearConfig {
@@ -21,6 +90,8 @@ pub struct LinearConfig {
     pub kernel_l1: f32,
     /// L2 penalty `l2 · ΣW²` on the weights, added to the training loss (default 0).
     pub kernel_l2: f32,
+    /// Projection of the weights after each optimizer step (default none).
+    pub kernel_constraint: Option<Constraint>,
 }
 
 impl LinearConfig {
@@ -34,6 +105,7 @@ impl LinearConfig {
             bias_initializer: Initializer::Zeros,
             kernel_l1: 0.0,
             kernel_l2: 0.0,
+            kernel_constraint: None,
         }
     }
 
@@ -78,6 +150,7 @@ impl LinearConfig {
             bias,
             kernel_l1: self.kernel_l1,
             kernel_l2: self.kernel_l2,
+            kernel_constraint: self.kernel_constraint,
             training: true,
         })
     }
@@ -91,6 +164,8 @@ pub struct Linear {
     pub kernel_l1: f32,
     /// Weight L2 penalty factor (see [`LinearConfig::kernel_l2`]).
     pub kernel_l2: f32,
+    /// Weight constraint (see [`LinearConfig::kernel_constraint`]).
+    pub kernel_constraint: Option<Constraint>,
     training: bool,
 }
 
@@ -132,7 +207,18 @@ impl Module for Linear {
         if self.kernel_l2 > 0.0 {
             config["kernel_l2"] = serde_json::json!(self.kernel_l2);
         }
+        if let Some(c) = &self.kernel_constraint {
+            config["kernel_constraint"] = c.to_json();
+        }
         Some(config)
+    }
+
+    fn apply_constraints(&self) -> Result<()> {
+        if let Some(c) = &self.kernel_constraint {
+            let projected = ferrograd_core::no_grad(|| c.project(&self.weight))?;
+            self.weight.assign_data(&projected.to_vec())?;
+        }
+        Ok(())
     }
 
     fn regularization_loss(&self) -> Result<Option<Tensor>> {

@@ -9,7 +9,7 @@ mod normalization;
 mod reshape;
 
 pub use activation::{Activation, ActivationKind};
-pub use dense::{Linear, LinearConfig};
+pub use dense::{Constraint, Linear, LinearConfig};
 pub use dropout::{Dropout, GaussianNoise};
 pub use embedding::Embedding;
 pub use normalization::{BatchNorm1d, LayerNorm};

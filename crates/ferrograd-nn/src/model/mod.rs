@@ -14,8 +14,8 @@ use serde_json::{Map, Value};
 
 use crate::io::{deserialize, load_file, save_file, IoError, Result, SafeTensors};
 use crate::layers::{
-    Activation, ActivationKind, BatchNorm1d, Dropout, Embedding, Flatten, GaussianNoise, LayerNorm,
-    LinearConfig, Permute, Reshape,
+    Activation, ActivationKind, BatchNorm1d, Constraint, Dropout, Embedding, Flatten,
+    GaussianNoise, LayerNorm, LinearConfig, Permute, Reshape,
 };
 use crate::module::{state_dict, Module, Sequential};
 
@@ -169,6 +169,7 @@ impl LayerRegistry {
                 "bias",
                 "kernel_l1",
                 "kernel_l2",
+                "kernel_constraint",
             ])?;
             let mut c = LinearConfig::new(f.usize("in_features")?, f.usize("out_features")?);
             c.bias = f.bool("bias")?;
@@ -177,6 +178,9 @@ impl LayerRegistry {
             }
             if f.obj.contains_key("kernel_l2") {
                 c.kernel_l2 = f.f32("kernel_l2")?;
+            }
+            if let Some(v) = f.obj.get("kernel_constraint") {
+                c.kernel_constraint = Some(Constraint::from_json(v).map_err(|e| f.invalid(e))?);
             }
             Ok(Box::new(c.init(None).map_err(|e| f.invalid(e))?))
         });

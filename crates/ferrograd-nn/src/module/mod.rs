@@ -57,6 +57,12 @@ pub trait Module: Send + Sync {
     fn regularization_loss(&self) -> Result<Option<Tensor>> {
         Ok(None)
     }
+
+    /// Projects constrained weights back into their allowed set (max-norm, unit-norm,
+    /// non-negative), called by the training loop after every optimizer step.
+    fn apply_constraints(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Every parameter with its dotted name (`"0.weight"`, `"encoder.1.bias"`), in definition order.

@@ -62,6 +62,13 @@ impl Module for Sequential {
         }
     }
 
+    fn apply_constraints(&self) -> Result<()> {
+        for layer in &self.layers {
+            layer.apply_constraints()?;
+        }
+        Ok(())
+    }
+
     fn regularization_loss(&self) -> Result<Option<Tensor>> {
         let mut total: Option<Tensor> = None;
         for layer in &self.layers {

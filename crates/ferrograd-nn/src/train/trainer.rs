@@ -190,6 +190,7 @@ impl Trainer {
             }
         }
         self.optimizer.step()?;
+        self.model.apply_constraints()?;
         self.optimizer.zero_grad();
         Ok((value, pred.detach()))
     }
