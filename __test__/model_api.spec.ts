@@ -267,3 +267,19 @@ test('a max-norm kernel constraint holds after every fit step', async (t) => {
     instanceOf: ValueError,
   });
 });
+
+test('reduceLrOnPlateau lowers the learning rate when the monitored loss stalls', async (t) => {
+  manualSeed(2);
+  const model = sequential([layers.dense({ units: 1 })], { inputShape: [1] });
+  // A small learning rate and a 50% relative threshold: no epoch improves enough, so the loss plateaus.
+  model.compile({ optimizer: { type: 'sgd', lr: 1e-3 }, loss: 'mse' });
+  const x = tensor([[1], [2], [3]]);
+  const y = tensor([[2], [4], [6]]);
+  const h = await model.fit(x, y, { epochs: 6, batchSize: 3, verbose: 0, reduceLrOnPlateau: { monitor: 'loss', factor: 0.5, patience: 1, minDelta: 0.5 } });
+  const lrs = h.epochs.map((e) => e.lr);
+  t.true(lrs.at(-1)! < lrs[0]!, `learning rates ${lrs}`);
+  t.true(lrs.every((lr, i) => i === 0 || lr <= lrs[i - 1]!), `non-increasing: ${lrs}`);
+  await t.throwsAsync(model.fit(x, y, { verbose: 0, reduceLrOnPlateau: { monitor: 'val_accuracy' } }), { message: /not logged/ });
+  model.compile({ loss: 'mse', schedule: { type: 'exponential', gamma: 0.9 } });
+  await t.throwsAsync(model.fit(x, y, { verbose: 0, reduceLrOnPlateau: {} }), { instanceOf: ValueError, message: /cannot be combined/ });
+});

@@ -38,6 +38,7 @@ export type {
   History,
   LossSpec,
   OptimizerSpec,
+  ReduceLrOnPlateauArgs,
   ScheduleSpec,
   SequentialArgs,
 } from './model';

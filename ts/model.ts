@@ -64,6 +64,24 @@ export interface EarlyStoppingArgs {
   restoreBestWeights?: boolean;
 }
 
+/** Keras-style reduce-on-plateau (PyTorch semantics, relative threshold). */
+export interface ReduceLrOnPlateauArgs {
+  /** Logged value to watch (default `'val_loss'`). */
+  monitor?: string;
+  /** Multiplier applied on a plateau (default 0.1). */
+  factor?: number;
+  /** Epochs without improvement before reducing (default 10). */
+  patience?: number;
+  /** `'min'` (default) or `'max'`. */
+  mode?: 'min' | 'max';
+  /** Relative improvement that counts (default 1e-4). */
+  minDelta?: number;
+  /** Epochs to wait after a reduction (default 0). */
+  cooldown?: number;
+  /** Lower bound of the learning rate (default 0). */
+  minLr?: number;
+}
+
 /** Options of {@link Sequential.compile}. */
 export interface CompileArgs {
   /** Optimizer (default `'adam'`). */
@@ -173,6 +191,8 @@ export interface FitArgs {
   validationData?: [Tensor, Tensor];
   /** Stop when a monitored value stops improving. */
   earlyStopping?: EarlyStoppingArgs;
+  /** Multiply the learning rate by `factor` when a monitored value stops improving (not with a compile-time `schedule`). */
+  reduceLrOnPlateau?: ReduceLrOnPlateauArgs;
   /**
    * 0 = silent; 1 = a progress bar on a TTY (epoch, step/total, loss and metrics, samples/s,
    * ETA) and one line per epoch otherwise (default 1).

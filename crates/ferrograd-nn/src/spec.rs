@@ -10,7 +10,7 @@ use crate::optim::{
     Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Adamax,
     AdamaxConfig, Lion, LionConfig, Optimize, RmsProp, RmsPropConfig, Sgd, SgdConfig,
 };
-use crate::schedule::LrSchedule;
+use crate::schedule::{LrSchedule, PlateauConfig, PlateauMode, ReduceOnPlateau};
 use crate::train::{EarlyStopping, LossKind, MetricKind, MonitorMode};
 
 fn bad(op: &'static str, msg: String) -> Error {
@@ -501,4 +501,53 @@ pub fn clipping_from_spec(spec: &Value) -> Result<(Option<f32>, Option<f32>)> {
         }
     };
     Ok((get("clipNorm")?, get("clipValue")?))
+}
+
+/// Reduce-on-plateau from `{"monitor": "val_loss", "factor": 0.1, "patience": 10, "mode": "min",
+/// "minDelta": 1e-4, "cooldown": 0, "minLr": 0}` (Keras names, PyTorch semantics with a relative
+/// threshold), starting from learning rate `lr`.
+pub fn plateau_from_spec(spec: &Value, lr: f32) -> Result<(String, ReduceOnPlateau)> {
+    let empty = Map::new();
+    let map = match spec {
+        Value::Object(m) => m,
+        Value::Null => &empty,
+        other => {
+            return Err(bad(
+                "reduceLrOnPlateau",
+                format!("expected an options object, got {other}"),
+            ))
+        }
+    };
+    let f = Fields::new(
+        "reduceLrOnPlateau",
+        "reduceLrOnPlateau",
+        map,
+        &[
+            "monitor", "factor", "patience", "mode", "minDelta", "cooldown", "minLr",
+        ],
+    )?;
+    let d = PlateauConfig::default();
+    let mode = match f.str("mode", "min")? {
+        "min" => PlateauMode::Min,
+        "max" => PlateauMode::Max,
+        other => {
+            return Err(bad(
+                "reduceLrOnPlateau",
+                format!("mode must be 'min' or 'max', got '{other}'"),
+            ))
+        }
+    };
+    let config = PlateauConfig {
+        mode,
+        factor: f.f32("factor", d.factor as f32)? as f64,
+        patience: f.u64("patience", Some(d.patience))?,
+        threshold: f.f32("minDelta", d.threshold as f32)? as f64,
+        cooldown: f.u64("cooldown", Some(d.cooldown))?,
+        min_lr: f.f32("minLr", d.min_lr as f32)? as f64,
+        ..d
+    };
+    Ok((
+        f.str("monitor", "val_loss")?.to_owned(),
+        ReduceOnPlateau::new(lr, config)?,
+    ))
 }

@@ -15,7 +15,7 @@ use ferrograd_nn::module::{
 };
 use ferrograd_nn::spec::{
     clipping_from_spec, early_stopping_from_spec, loss_from_spec, metric_from_name,
-    optimizer_from_spec, schedule_from_spec,
+    optimizer_from_spec, plateau_from_spec, schedule_from_spec,
 };
 use ferrograd_nn::train::{
     BatchLogs, CallbackList, Control, EarlyStopping, EpochLogs, FitCallback, FitOptions, History,
@@ -273,7 +273,7 @@ impl NativeModel {
         validation_y: Option<&NativeTensor>,
     ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
         let (x, y) = (x.get("fit")?, y.get("fit")?);
-        let (mut opts, early) = fit_options(&parse_json("fit", &options)?)?;
+        let (mut opts, early, plateau) = fit_options(&parse_json("fit", &options)?)?;
         opts.validation_data = match (validation_x, validation_y) {
             (Some(vx), Some(vy)) => Some((vx.get("fit")?, vy.get("fit")?)),
             (None, None) => None,
@@ -294,9 +294,16 @@ impl NativeModel {
             if let Some(early) = early {
                 callbacks.push(Box::new(early));
             }
-            let history = trainer
-                .fit(&x, &y, &opts, &mut CallbackList(callbacks), &cancel)
-                .map_err(core_err)?;
+            if let Some(spec) = &plateau {
+                if trainer.schedule.is_some() {
+                    return Err(value_error("fit: reduceLrOnPlateau cannot be combined with the schedule given to compile()"));
+                }
+                trainer.plateau = Some(plateau_from_spec(spec, trainer.optimizer.lr()).map_err(core_err)?);
+            }
+            let result = trainer.fit(&x, &y, &opts, &mut CallbackList(callbacks), &cancel);
+            // The plateau belongs to this fit call only.
+            trainer.plateau = None;
+            let history = result.map_err(core_err)?;
             Ok(history_json(&history).to_string())
         }))
     }
@@ -401,9 +408,13 @@ pub fn load_native_model(path: String) -> AsyncTask<LoadTask> {
     AsyncTask::new(LoadTask { path })
 }
 
-fn fit_options(v: &Value) -> FgResult<(FitOptions, Option<EarlyStopping>)> {
+/// Parsed `fit` options: the loop options, early stopping, and a reduce-on-plateau spec.
+type FitParts = (FitOptions, Option<EarlyStopping>, Option<Value>);
+
+fn fit_options(v: &Value) -> FgResult<FitParts> {
     let mut o = FitOptions::default();
     let mut early = None;
+    let mut plateau = None;
     let obj = v
         .as_object()
         .ok_or_else(|| value_error("fit: options must be an object"))?;
@@ -448,10 +459,11 @@ fn fit_options(v: &Value) -> FgResult<(FitOptions, Option<EarlyStopping>)> {
                 );
             }
             "earlyStopping" => early = Some(early_stopping_from_spec(val).map_err(core_err)?),
+            "reduceLrOnPlateau" => plateau = Some(val.clone()),
             other => return Err(value_error(format!("fit: unknown option '{other}'"))),
         }
     }
-    Ok((o, early))
+    Ok((o, early, plateau))
 }
 
 /// Streams progress to JS without waiting for it (NonBlocking): JS observes training, training

@@ -10,7 +10,7 @@ use super::callbacks::{BatchLogs, Control, EpochLogs, FitCallback, History, Logs
 use super::{LossKind, MetricKind, MetricState};
 use crate::module::{Module, Sequential};
 use crate::optim::Optimize;
-use crate::schedule::LrSchedule;
+use crate::schedule::{LrSchedule, ReduceOnPlateau};
 
 fn invalid(op: &'static str, msg: impl Into<String>) -> Error {
     Error::InvalidArgument {
@@ -74,6 +74,9 @@ pub struct Trainer {
     pub metrics: Vec<MetricKind>,
     /// Per-epoch schedule: epoch `e` trains with `schedule.lr(base_lr, e)`.
     pub schedule: Option<LrSchedule>,
+    /// Reduce-on-plateau driven by the logged value `.0` (e.g. `"val_loss"`) at every epoch end;
+    /// exclusive with `schedule` (both would set the learning rate).
+    pub plateau: Option<(String, ReduceOnPlateau)>,
     /// Base learning rate of the schedule (the optimizer's LR when the trainer was built).
     pub base_lr: f32,
     /// Clip the global L2 norm of the gradients to this value before each step (Keras `clipnorm`).
@@ -97,6 +100,7 @@ impl Trainer {
             optimizer,
             metrics,
             schedule: None,
+            plateau: None,
             base_lr,
             clip_norm: None,
             clip_value: None,
@@ -356,6 +360,13 @@ impl Trainer {
                 seconds: started.elapsed().as_secs_f64(),
                 samples_per_sec: seen as f64 / train_seconds.max(1e-9),
             };
+            if let Some((monitor, plateau)) = &mut self.plateau {
+                let value = entry.get(monitor).ok_or_else(|| {
+                    invalid("fit", format!("reduce-on-plateau monitors '{monitor}', which is not logged (add validation data or a metric)"))
+                })?;
+                let next = plateau.step(value)?;
+                self.optimizer.set_lr(next)?;
+            }
             let control = callback.on_epoch_end(&entry, &self.model);
             history.epochs.push(entry);
             if control == Control::Stop {
