@@ -283,3 +283,32 @@ test('reduceLrOnPlateau lowers the learning rate when the monitored loss stalls'
   model.compile({ loss: 'mse', schedule: { type: 'exponential', gamma: 0.9 } });
   await t.throwsAsync(model.fit(x, y, { verbose: 0, reduceLrOnPlateau: {} }), { instanceOf: ValueError, message: /cannot be combined/ });
 });
+
+test('a run saved with its optimizer state and resumed matches the uninterrupted run exactly', async (t) => {
+  const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1], [0.5, 0.2], [0.1, 0.9]]);
+  const y = tensor([0, 1, 1, 0, 1, 0]);
+  const build = () => {
+    manualSeed(33);
+    const m = sequential([layers.dense({ units: 6, activation: 'tanh' }), layers.dense({ units: 2 })], { inputShape: [2] });
+    m.compile({ optimizer: { type: 'adam', lr: 0.03 }, loss: { type: 'sparseCategoricalCrossentropy', fromLogits: true }, metrics: ['accuracy'] });
+    return m;
+  };
+  const fitArgs = { batchSize: 2, seed: 4, verbose: 0 as const };
+  const straight = build();
+  await straight.fit(x, y, { ...fitArgs, epochs: 6 });
+
+  const first = build();
+  await first.fit(x, y, { ...fitArgs, epochs: 3 });
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fg-resume-')), 'run.safetensors');
+  await first.save(file);
+  const resumed = await loadModel(file);
+  const h = await resumed.fit(x, y, { ...fitArgs, epochs: 6, initialEpoch: 3 }); // compiled by loadModel
+  t.deepEqual(h.epochs.map((e) => e.epoch), [3, 4, 5]);
+  const a = straight.parameters().map((p) => Array.from(p.dataSync()));
+  const b = resumed.parameters().map((p) => Array.from(p.dataSync()));
+  t.deepEqual(b, a);
+
+  // Without the optimizer state the file loads as a plain (uncompiled) model.
+  await first.save(file, { includeOptimizer: false });
+  await t.throwsAsync((await loadModel(file)).fit(x, y, { verbose: 0 }), { message: /call compile\(\) first/ });
+});

@@ -337,9 +337,14 @@ export class Sequential implements Disposable {
     return JSON.parse(await nativeAsync(() => this.native.trainOnBatch(x.native, y.native))) as Record<string, number>;
   }
 
-  /** Saves architecture and weights as one safetensors file (written atomically). */
-  async save(path: string): Promise<void> {
-    await nativeAsync(() => this.native.save(path));
+  /**
+   * Saves architecture and weights as one safetensors file (written atomically). For a compiled
+   * model it also stores the compile settings and the optimizer state (unless
+   * `includeOptimizer: false`), so {@link loadModel} returns a compiled model whose `fit` (with
+   * `initialEpoch`) continues exactly as the uninterrupted run would have.
+   */
+  async save(path: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
+    await nativeAsync(() => this.native.save(path, options.includeOptimizer ?? true));
   }
 
   /** Releases the native model. */

@@ -9,7 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use ferrograd_core::Tensor;
-use ferrograd_nn::model::{load_model, save_model, sequential_from_config};
+use ferrograd_nn::model::{
+    load_model_with_training, save_model, save_model_with_training, sequential_from_config,
+    TrainingState,
+};
 use ferrograd_nn::module::{
     named_parameters, parameter_count, set_trainable, summary, Module, Sequential,
 };
@@ -33,16 +36,18 @@ use crate::error::{
 use crate::tensor::NativeTensor;
 
 /// The model, plain or wrapped in its trainer after `compile`.
-enum Slot {
+pub enum Slot {
     Plain(Sequential),
-    Compiled(Box<Trainer>),
+    /// The trainer and the compile specification it was built from (saved with the model so
+    /// that `loadModel` restores a compiled model).
+    Compiled(Box<Trainer>, Value),
 }
 
 impl Slot {
     fn model(&mut self) -> &mut Sequential {
         match self {
             Slot::Plain(m) => m,
-            Slot::Compiled(t) => &mut t.model,
+            Slot::Compiled(t, _) => &mut t.model,
         }
     }
 }
@@ -204,7 +209,8 @@ impl NativeModel {
         NativeTensor::wrap(&env, y)
     }
 
-    /// Attaches optimizer, loss and metrics (specs as JSON: a name or an object with `type`).
+    /// Attaches optimizer, loss, metrics and an optional per-epoch LR schedule (specs as JSON: a
+    /// name or an object with `type`).
     #[napi(catch_unwind)]
     pub fn compile(
         &self,
@@ -213,23 +219,15 @@ impl NativeModel {
         metrics: Vec<String>,
         schedule: Option<String>,
     ) -> Result<(), ErrorCode> {
-        let schedule = match schedule {
-            Some(text) => {
-                Some(schedule_from_spec(&parse_json("compile", &text)?).map_err(core_err)?)
-            }
-            None => None,
-        };
-        let (opt_spec, loss_spec) = (
-            parse_json("compile", &optimizer)?,
-            parse_json("compile", &loss)?,
-        );
-        let clipping = clipping_from_spec(&opt_spec).map_err(core_err)?;
-        let loss = loss_from_spec(&loss_spec).map_err(core_err)?;
-        let metrics = metrics
-            .iter()
-            .map(|m| metric_from_name(m))
-            .collect::<ferrograd_core::Result<Vec<_>>>()
-            .map_err(core_err)?;
+        let spec = json!({
+            "optimizer": parse_json("compile", &optimizer)?,
+            "loss": parse_json("compile", &loss)?,
+            "metrics": metrics,
+            "schedule": match schedule {
+                Some(text) => parse_json("compile", &text)?,
+                None => Value::Null,
+            },
+        });
         let mut guard = self
             .shared
             .try_lock()
@@ -239,23 +237,16 @@ impl NativeModel {
             .ok_or_else(|| fg_error(ErrorCode::Disposed, "compile: the model has been disposed"))?;
         let model = match slot {
             Slot::Plain(m) => m,
-            Slot::Compiled(t) => t.model,
+            Slot::Compiled(t, _) => t.model,
         };
-        let params: Vec<Tensor> = named_parameters(&model)
-            .into_iter()
-            .map(|(_, t)| t)
-            .collect();
-        match optimizer_from_spec(params, &opt_spec) {
-            Ok(opt) => {
-                let mut trainer = Trainer::new(model, loss, opt, metrics);
-                trainer.schedule = schedule;
-                (trainer.clip_norm, trainer.clip_value) = clipping;
-                *guard = Some(Slot::Compiled(Box::new(trainer)));
+        match build_trainer(model, &spec) {
+            Ok(trainer) => {
+                *guard = Some(Slot::Compiled(Box::new(trainer), spec));
                 Ok(())
             }
-            Err(e) => {
+            Err((model, e)) => {
                 *guard = Some(Slot::Plain(model));
-                Err(core_err(e))
+                Err(e)
             }
         }
     }
@@ -286,7 +277,7 @@ impl NativeModel {
         self.cancel.store(false, Ordering::SeqCst);
         let cancel = self.cancel.clone();
         Ok(self.task("fit", move |slot| {
-            let Slot::Compiled(trainer) = slot else {
+            let Slot::Compiled(trainer, _) = slot else {
                 return Err(value_error("fit: call compile() first"));
             };
             let mut callbacks: Vec<Box<dyn FitCallback + Send>> =
@@ -324,7 +315,7 @@ impl NativeModel {
     ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
         let (x, y) = (x.get("evaluate")?, y.get("evaluate")?);
         Ok(self.task("evaluate", move |slot| {
-            let Slot::Compiled(trainer) = slot else {
+            let Slot::Compiled(trainer, _) = slot else {
                 return Err(value_error("evaluate: call compile() first"));
             };
             let logs = trainer
@@ -358,7 +349,7 @@ impl NativeModel {
     ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
         let (x, y) = (x.get("trainOnBatch")?, y.get("trainOnBatch")?);
         Ok(self.task("trainOnBatch", move |slot| {
-            let Slot::Compiled(trainer) = slot else {
+            let Slot::Compiled(trainer, _) = slot else {
                 return Err(value_error("trainOnBatch: call compile() first"));
             };
             let logs = trainer.train_on_batch(&x, &y).map_err(core_err)?;
@@ -368,9 +359,24 @@ impl NativeModel {
 
     /// Saves architecture + weights as one safetensors file, atomically, on a worker thread.
     #[napi(catch_unwind, ts_return_type = "Promise<string>")]
-    pub fn save(&self, path: String) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
+    pub fn save(
+        &self,
+        path: String,
+        include_optimizer: Option<bool>,
+    ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
+        let include = include_optimizer.unwrap_or(true);
         Ok(self.task("save", move |slot| {
-            save_model(&path, slot.model()).map_err(io_err)?;
+            match slot {
+                Slot::Compiled(trainer, spec) if include => {
+                    let training = TrainingState {
+                        compile: spec.clone(),
+                        optimizer: trainer.optimizer.state_dict(),
+                    };
+                    save_model_with_training(&path, &trainer.model, Some(&training))
+                        .map_err(io_err)?;
+                }
+                other => save_model(&path, other.model()).map_err(io_err)?,
+            }
             Ok(String::new())
         }))
     }
@@ -410,6 +416,52 @@ pub fn load_native_model(path: String) -> AsyncTask<LoadTask> {
 
 /// Parsed `fit` options: the loop options, early stopping, and a reduce-on-plateau spec.
 type FitParts = (FitOptions, Option<EarlyStopping>, Option<Value>);
+
+/// Builds a trainer from a compile specification (see `compile`); gives the model back on error.
+fn build_trainer(
+    model: Sequential,
+    spec: &Value,
+) -> std::result::Result<Trainer, (Sequential, FgError)> {
+    let parts = (|| -> FgResult<_> {
+        let schedule = match spec.get("schedule") {
+            Some(Value::Null) | None => None,
+            Some(s) => Some(schedule_from_spec(s).map_err(core_err)?),
+        };
+        let opt_spec = spec.get("optimizer").cloned().unwrap_or(Value::Null);
+        let loss = loss_from_spec(spec.get("loss").unwrap_or(&Value::Null)).map_err(core_err)?;
+        let metrics = spec
+            .get("metrics")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(Value::as_str)
+                    .map(metric_from_name)
+                    .collect::<ferrograd_core::Result<Vec<_>>>()
+            })
+            .transpose()
+            .map_err(core_err)?
+            .unwrap_or_default();
+        let clipping = clipping_from_spec(&opt_spec).map_err(core_err)?;
+        Ok((schedule, opt_spec, loss, metrics, clipping))
+    })();
+    let (schedule, opt_spec, loss, metrics, clipping) = match parts {
+        Ok(p) => p,
+        Err(e) => return Err((model, e)),
+    };
+    let params: Vec<Tensor> = named_parameters(&model)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    match optimizer_from_spec(params, &opt_spec) {
+        Ok(opt) => {
+            let mut trainer = Trainer::new(model, loss, opt, metrics);
+            trainer.schedule = schedule;
+            (trainer.clip_norm, trainer.clip_value) = clipping;
+            Ok(trainer)
+        }
+        Err(e) => Err((model, core_err(e))),
+    }
+}
 
 fn fit_options(v: &Value) -> FgResult<FitParts> {
     let mut o = FitOptions::default();
@@ -593,20 +645,31 @@ pub struct LoadTask {
 }
 
 impl Task for LoadTask {
-    type Output = FgResult<Sequential>;
+    type Output = FgResult<Slot>;
     type JsValue = NativeModel;
 
+    /// Rebuilds the model and, when the file carries training state, the compiled trainer with
+    /// the optimizer state restored, so `fit` continues exactly where the saved run stopped.
     fn compute(&mut self) -> Result<Self::Output> {
         let path = self.path.clone();
         Ok(catch_panic("loadModel", move || {
-            load_model(&path).map_err(io_err)
+            let (model, training) = load_model_with_training(&path).map_err(io_err)?;
+            let Some(training) = training else {
+                return Ok(Slot::Plain(model));
+            };
+            let mut trainer = build_trainer(model, &training.compile).map_err(|(_, e)| e)?;
+            trainer
+                .optimizer
+                .load_state_dict(&training.optimizer)
+                .map_err(core_err)?;
+            Ok(Slot::Compiled(Box::new(trainer), training.compile))
         }))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
         match output {
-            Ok(model) => Ok(NativeModel {
-                shared: Arc::new(Mutex::new(Some(Slot::Plain(model)))),
+            Ok(slot) => Ok(NativeModel {
+                shared: Arc::new(Mutex::new(Some(slot))),
                 cancel: Arc::new(AtomicBool::new(false)),
             }),
             Err(e) => Err(into_napi_error(&env, e)),

@@ -430,7 +430,7 @@ pub fn model_from_safetensors(
         }
     }
     for name in &names {
-        if !own.contains_key(name) {
+        if !own.contains_key(name) && !name.starts_with(OPTIMIZER_PREFIX) {
             problems.push(format!("unexpected tensor '{name}'"));
         }
     }
@@ -446,4 +446,136 @@ pub fn model_from_safetensors(
         target.assign_data(&st.get(name)?.to_vec())?;
     }
     Ok(model)
+}
+
+/// Prefix of the tensors holding optimizer state in a model file (ignored by [`load_model`]).
+pub const OPTIMIZER_PREFIX: &str = "__optimizer__/";
+
+/// What a model file can carry besides the weights so that training resumes exactly: the
+/// `compile` specification (opaque JSON chosen by the caller) and the optimizer state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingState {
+    /// How the model was compiled (optimizer, loss, metrics, schedule), as the binding wrote it.
+    pub compile: Value,
+    /// Buffers and step counts of the optimizer.
+    pub optimizer: crate::optim::OptimizerState,
+}
+
+/// Like [`save_model`], plus optional training state: each optimizer buffer becomes a tensor
+/// `__optimizer__/<group>/<param>/<buffer>` and the metadata key `training` describes them.
+pub fn save_model_with_training(
+    path: impl AsRef<Path>,
+    model: &Sequential,
+    training: Option<&TrainingState>,
+) -> Result<()> {
+    let Some(training) = training else {
+        return save_model(path, model);
+    };
+    let arch = model.config().ok_or_else(|| IoError::Format {
+        msg: "saveModel: a layer does not report a config (Module::config returned None)".into(),
+    })?;
+    let state = state_dict(model);
+    let mut owned: Vec<(String, ferrograd_core::Tensor)> = state.into_iter().collect();
+    let mut groups = Vec::new();
+    for (g, group) in training.optimizer.groups.iter().enumerate() {
+        let mut params = Vec::new();
+        for (p, param) in group.params.iter().enumerate() {
+            match param {
+                None => params.push(Value::Null),
+                Some(ps) => {
+                    let mut names = Vec::new();
+                    for (name, data) in &ps.buffers {
+                        let t = ferrograd_core::Tensor::from_vec(data.clone(), &[data.len()])?;
+                        owned.push((format!("{OPTIMIZER_PREFIX}{g}/{p}/{name}"), t));
+                        names.push(Value::String(name.clone()));
+                    }
+                    params.push(serde_json::json!({"step": ps.step, "buffers": names}));
+                }
+            }
+        }
+        groups.push(serde_json::json!({"lr": group.lr, "params": params}));
+    }
+    let description = serde_json::json!({
+        "compile": training.compile,
+        "algorithm": training.optimizer.algorithm,
+        "groups": groups,
+    });
+    let tensors: Vec<(String, &ferrograd_core::Tensor)> =
+        owned.iter().map(|(k, t)| (k.clone(), t)).collect();
+    let mut meta = BTreeMap::new();
+    meta.insert("format".to_owned(), FORMAT.to_owned());
+    meta.insert("version".to_owned(), VERSION.to_owned());
+    meta.insert("architecture".to_owned(), arch.to_string());
+    meta.insert("training".to_owned(), description.to_string());
+    save_file(path, &tensors, &meta)
+}
+
+/// Reads a model and, when the file has one, its training state (see [`save_model_with_training`]).
+pub fn load_model_with_training(
+    path: impl AsRef<Path>,
+) -> Result<(Sequential, Option<TrainingState>)> {
+    let st = load_file(path)?;
+    let model = model_from_safetensors(&st, &LayerRegistry::with_builtins())?;
+    Ok((model, training_state_from_safetensors(&st)?))
+}
+
+fn training_state_from_safetensors(st: &SafeTensors<'_>) -> Result<Option<TrainingState>> {
+    let Some(text) = st.metadata().get("training") else {
+        return Ok(None);
+    };
+    let bad = |msg: String| IoError::Format {
+        msg: format!("training state: {msg}"),
+    };
+    let v: Value = serde_json::from_str(text).map_err(|e| bad(format!("invalid JSON: {e}")))?;
+    let algorithm = v
+        .get("algorithm")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("missing 'algorithm'".into()))?;
+    let groups_json = v
+        .get("groups")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("missing 'groups'".into()))?;
+    let mut groups = Vec::new();
+    for (g, group) in groups_json.iter().enumerate() {
+        let lr = group
+            .get("lr")
+            .and_then(Value::as_f64)
+            .ok_or_else(|| bad(format!("group {g} has no 'lr'")))? as f32;
+        let params_json = group
+            .get("params")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad(format!("group {g} has no 'params'")))?;
+        let mut params = Vec::new();
+        for (p, param) in params_json.iter().enumerate() {
+            if param.is_null() {
+                params.push(None);
+                continue;
+            }
+            let step = param
+                .get("step")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| bad(format!("param {g}/{p} has no 'step'")))?;
+            let names = param
+                .get("buffers")
+                .and_then(Value::as_array)
+                .ok_or_else(|| bad(format!("param {g}/{p} has no 'buffers'")))?;
+            let mut buffers = Vec::new();
+            for name in names {
+                let name = name
+                    .as_str()
+                    .ok_or_else(|| bad(format!("param {g}/{p}: buffer names must be strings")))?;
+                let tensor = st.get(&format!("{OPTIMIZER_PREFIX}{g}/{p}/{name}"))?;
+                buffers.push((name.to_owned(), tensor.to_vec()));
+            }
+            params.push(Some(crate::optim::ParamState { step, buffers }));
+        }
+        groups.push(crate::optim::GroupState { lr, params });
+    }
+    Ok(Some(TrainingState {
+        compile: v.get("compile").cloned().unwrap_or(Value::Null),
+        optimizer: crate::optim::OptimizerState {
+            algorithm: algorithm.to_owned(),
+            groups,
+        },
+    }))
 }
