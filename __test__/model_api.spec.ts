@@ -312,3 +312,24 @@ test('a run saved with its optimizer state and resumed matches the uninterrupted
   await first.save(file, { includeOptimizer: false });
   await t.throwsAsync((await loadModel(file)).fit(x, y, { verbose: 0 }), { message: /call compile\(\) first/ });
 });
+
+test('checkpoint saves every epoch or only the best one, loadable with loadModel', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-ckpt-'));
+  const model = xorModel();
+  await model.fit(xorX, xorY, { epochs: 3, batchSize: 4, verbose: 0, checkpoint: { path: path.join(dir, 'e{epoch}.safetensors') } });
+  t.deepEqual(fs.readdirSync(dir).sort(), ['e1.safetensors', 'e2.safetensors', 'e3.safetensors']);
+  const best = path.join(dir, 'best.safetensors');
+  const h = await model.fit(xorX, xorY, {
+    epochs: 20,
+    batchSize: 4,
+    verbose: 0,
+    validationData: [xorX, xorY],
+    checkpoint: { path: best, monitor: 'val_loss', saveBestOnly: true },
+  });
+  const bestLoss = Math.min(...h.history.val_loss!);
+  const restored = await loadModel(best);
+  restored.compile({ loss: { type: 'sparseCategoricalCrossentropy', fromLogits: true } });
+  const again = await restored.evaluate(xorX, xorY);
+  t.true(Math.abs(again.loss! - bestLoss) < 1e-5, `checkpoint loss ${again.loss}, best ${bestLoss}`);
+  await t.throwsAsync(model.fit(xorX, xorY, { verbose: 0, checkpoint: { path: '' } }), { instanceOf: ValueError });
+});

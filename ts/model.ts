@@ -191,6 +191,11 @@ export interface FitArgs {
   validationData?: [Tensor, Tensor];
   /** Stop when a monitored value stops improving. */
   earlyStopping?: EarlyStoppingArgs;
+  /**
+   * Save the model (architecture + weights, atomically) after every epoch, or only when `monitor`
+   * improves with `saveBestOnly`. `{epoch}` in `path` becomes the 1-based epoch number.
+   */
+  checkpoint?: { path: string; monitor?: string; mode?: 'auto' | 'min' | 'max'; saveBestOnly?: boolean };
   /** Multiply the learning rate by `factor` when a monitored value stops improving (not with a compile-time `schedule`). */
   reduceLrOnPlateau?: ReduceLrOnPlateauArgs;
   /**

@@ -551,3 +551,42 @@ pub fn plateau_from_spec(spec: &Value, lr: f32) -> Result<(String, ReduceOnPlate
         ReduceOnPlateau::new(lr, config)?,
     ))
 }
+
+/// Model checkpointing from `{"path": "best.safetensors", "monitor": "val_loss", "mode": "auto",
+/// "saveBestOnly": false}` (Keras `ModelCheckpoint` names).
+pub fn checkpoint_from_spec(spec: &Value) -> Result<crate::train::ModelCheckpoint> {
+    let Value::Object(map) = spec else {
+        return Err(bad(
+            "checkpoint",
+            format!("expected an options object with 'path', got {spec}"),
+        ));
+    };
+    let f = Fields::new(
+        "checkpoint",
+        "checkpoint",
+        map,
+        &["path", "monitor", "mode", "saveBestOnly"],
+    )?;
+    let path = map
+        .get("path")
+        .and_then(Value::as_str)
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| bad("checkpoint", "needs a non-empty string 'path'".into()))?;
+    let mode = match f.str("mode", "auto")? {
+        "auto" => MonitorMode::Auto,
+        "min" => MonitorMode::Min,
+        "max" => MonitorMode::Max,
+        other => {
+            return Err(bad(
+                "checkpoint",
+                format!("mode must be 'auto', 'min' or 'max', got '{other}'"),
+            ))
+        }
+    };
+    Ok(crate::train::ModelCheckpoint::new(
+        path,
+        f.str("monitor", "val_loss")?,
+        mode,
+        f.bool("saveBestOnly", false)?,
+    ))
+}

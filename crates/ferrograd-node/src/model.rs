@@ -17,12 +17,11 @@ use ferrograd_nn::module::{
     named_parameters, parameter_count, set_trainable, summary, Module, Sequential,
 };
 use ferrograd_nn::spec::{
-    clipping_from_spec, early_stopping_from_spec, loss_from_spec, metric_from_name,
-    optimizer_from_spec, plateau_from_spec, schedule_from_spec,
+    checkpoint_from_spec, clipping_from_spec, early_stopping_from_spec, loss_from_spec,
+    metric_from_name, optimizer_from_spec, plateau_from_spec, schedule_from_spec,
 };
 use ferrograd_nn::train::{
-    BatchLogs, CallbackList, Control, EarlyStopping, EpochLogs, FitCallback, FitOptions, History,
-    Logs, Trainer,
+    BatchLogs, CallbackList, Control, EpochLogs, FitCallback, FitOptions, History, Logs, Trainer,
 };
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -264,7 +263,7 @@ impl NativeModel {
         validation_y: Option<&NativeTensor>,
     ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
         let (x, y) = (x.get("fit")?, y.get("fit")?);
-        let (mut opts, early, plateau) = fit_options(&parse_json("fit", &options)?)?;
+        let (mut opts, extra, plateau) = fit_options(&parse_json("fit", &options)?)?;
         opts.validation_data = match (validation_x, validation_y) {
             (Some(vx), Some(vy)) => Some((vx.get("fit")?, vy.get("fit")?)),
             (None, None) => None,
@@ -282,9 +281,7 @@ impl NativeModel {
             };
             let mut callbacks: Vec<Box<dyn FitCallback + Send>> =
                 vec![Box::new(Progress::new(on_epoch_end))];
-            if let Some(early) = early {
-                callbacks.push(Box::new(early));
-            }
+            callbacks.extend(extra);
             if let Some(spec) = &plateau {
                 if trainer.schedule.is_some() {
                     return Err(value_error("fit: reduceLrOnPlateau cannot be combined with the schedule given to compile()"));
@@ -414,8 +411,9 @@ pub fn load_native_model(path: String) -> AsyncTask<LoadTask> {
     AsyncTask::new(LoadTask { path })
 }
 
-/// Parsed `fit` options: the loop options, early stopping, and a reduce-on-plateau spec.
-type FitParts = (FitOptions, Option<EarlyStopping>, Option<Value>);
+/// Parsed `fit` options: the loop options, extra callbacks (early stopping, checkpoints), and a
+/// reduce-on-plateau spec.
+type FitParts = (FitOptions, Vec<Box<dyn FitCallback + Send>>, Option<Value>);
 
 /// Builds a trainer from a compile specification (see `compile`); gives the model back on error.
 fn build_trainer(
@@ -465,7 +463,7 @@ fn build_trainer(
 
 fn fit_options(v: &Value) -> FgResult<FitParts> {
     let mut o = FitOptions::default();
-    let mut early = None;
+    let mut extra: Vec<Box<dyn FitCallback + Send>> = Vec::new();
     let mut plateau = None;
     let obj = v
         .as_object()
@@ -510,12 +508,15 @@ fn fit_options(v: &Value) -> FgResult<FitParts> {
                         .collect::<FgResult<_>>()?,
                 );
             }
-            "earlyStopping" => early = Some(early_stopping_from_spec(val).map_err(core_err)?),
+            "earlyStopping" => {
+                extra.push(Box::new(early_stopping_from_spec(val).map_err(core_err)?))
+            }
+            "checkpoint" => extra.push(Box::new(checkpoint_from_spec(val).map_err(core_err)?)),
             "reduceLrOnPlateau" => plateau = Some(val.clone()),
             other => return Err(value_error(format!("fit: unknown option '{other}'"))),
         }
     }
-    Ok((o, early, plateau))
+    Ok((o, extra, plateau))
 }
 
 /// Streams progress to JS without waiting for it (NonBlocking): JS observes training, training

@@ -361,6 +361,12 @@ pub fn sequential_from_config(config: &Value) -> Result<Sequential> {
 /// Writes `model` (architecture + every parameter and buffer) to `path` as safetensors,
 /// atomically. Errors when a layer has no config (custom layer without [`Module::config`]).
 pub fn save_model(path: impl AsRef<Path>, model: &Sequential) -> Result<()> {
+    save_module(path, model)
+}
+
+/// [`save_model`] for any module that reports a config (a `Sequential` or a single layer); used
+/// by checkpoint callbacks, which see the model as `&dyn Module`.
+pub fn save_module(path: impl AsRef<Path>, model: &dyn Module) -> Result<()> {
     let arch = model.config().ok_or_else(|| IoError::Format {
         msg: "saveModel: a layer does not report a config (Module::config returned None)".into(),
     })?;

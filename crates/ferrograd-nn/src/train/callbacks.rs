@@ -302,3 +302,90 @@ impl FitCallback for EarlyStopping {
         Ok(())
     }
 }
+
+/// Saves the model (architecture + weights, atomically) after each epoch, or only when the
+/// monitored value improves (`save_best_only`), like Keras' `ModelCheckpoint`. A `{epoch}` in the
+/// path is replaced by the 1-based epoch number. Save errors are kept and reported by
+/// `on_train_end` rather than interrupting training mid-epoch.
+#[derive(Debug, Clone)]
+pub struct ModelCheckpoint {
+    pub path: String,
+    pub monitor: String,
+    pub mode: MonitorMode,
+    pub save_best_only: bool,
+    best: Option<f64>,
+    error: Option<String>,
+    saved: Vec<usize>,
+}
+
+impl ModelCheckpoint {
+    /// Saves every epoch to `path` unless `save_best_only` is set (then only on improvement of
+    /// `monitor`).
+    pub fn new(
+        path: impl Into<String>,
+        monitor: impl Into<String>,
+        mode: MonitorMode,
+        save_best_only: bool,
+    ) -> Self {
+        ModelCheckpoint {
+            path: path.into(),
+            monitor: monitor.into(),
+            mode,
+            save_best_only,
+            best: None,
+            error: None,
+            saved: Vec::new(),
+        }
+    }
+
+    /// Zero-based epochs at which a file was written.
+    pub fn saved_epochs(&self) -> &[usize] {
+        &self.saved
+    }
+
+    fn maximize(&self) -> bool {
+        match self.mode {
+            MonitorMode::Min => false,
+            MonitorMode::Max => true,
+            MonitorMode::Auto => self.monitor.contains("acc"),
+        }
+    }
+}
+
+impl FitCallback for ModelCheckpoint {
+    fn on_epoch_end(&mut self, logs: &EpochLogs, model: &dyn Module) -> Control {
+        if self.save_best_only {
+            let Some(value) = logs.get(&self.monitor) else {
+                return Control::Continue;
+            };
+            let better = match self.best {
+                None => true,
+                Some(best) if self.maximize() => value > best,
+                Some(best) => value < best,
+            };
+            if !better {
+                return Control::Continue;
+            }
+            self.best = Some(value);
+        }
+        let path = self.path.replace("{epoch}", &(logs.epoch + 1).to_string());
+        match crate::model::save_module(&path, model) {
+            Ok(()) => self.saved.push(logs.epoch),
+            Err(e) => {
+                self.error = Some(format!("modelCheckpoint: {e}"));
+                return Control::Stop;
+            }
+        }
+        Control::Continue
+    }
+
+    fn on_train_end(&mut self, _model: &dyn Module) -> Result<()> {
+        match self.error.take() {
+            Some(msg) => Err(ferrograd_core::Error::InvalidArgument {
+                op: "modelCheckpoint",
+                msg,
+            }),
+            None => Ok(()),
+        }
+    }
+}

@@ -17,7 +17,7 @@ mod trainer;
 
 pub use callbacks::{
     snapshot, BatchLogs, CallbackList, Control, EarlyStopping, EpochLogs, FitCallback, History,
-    Logs, MonitorMode, NoCallback,
+    Logs, ModelCheckpoint, MonitorMode, NoCallback,
 };
 pub use loss_kind::LossKind;
 pub use metrics::{MetricKind, MetricState};
