@@ -1,7 +1,7 @@
 // Data preparation: seeded splits, standardisation fitted on training data, scaling, one-hot.
 import test from 'ava';
 
-import { StandardScaler, ValueError, arange, minMaxScale, permutation, tensor, toCategorical, trainTestSplit } from '../ts/index';
+import { IOError, StandardScaler, ValueError, arange, loadCsv, minMaxScale, permutation, tensor, toCategorical, trainTestSplit } from '../ts/index';
 
 test('trainTestSplit shuffles reproducibly and keeps x and y rows together', (t) => {
   const x = arange(20).reshape([10, 2]);
@@ -31,4 +31,15 @@ test('StandardScaler uses training statistics and leaves constant features unsca
   t.throws(() => new StandardScaler().transform(train), { instanceOf: ValueError });
   t.deepEqual(Array.from(minMaxScale(tensor([[0, 2], [10, 2], [5, 2]])).dataSync()), [0, 0, 1, 0, 0.5, 0]);
   t.deepEqual(Array.from(toCategorical([2, 0], 3).dataSync()), [0, 0, 1, 1, 0, 0]);
+});
+
+test('loadCsv reads Iris into a matrix with the species as category codes', async (t) => {
+  const path = await import('node:path');
+  const table = await loadCsv(path.join(__dirname, '..', 'data', 'iris', 'iris.data'), { header: false });
+  t.deepEqual(table.columns, ['c0', 'c1', 'c2', 'c3', 'c4']);
+  t.deepEqual(table.data.shape, [150, 5]);
+  t.deepEqual(table.categories.c4, ['Iris-setosa', 'Iris-versicolor', 'Iris-virginica']);
+  t.deepEqual(Array.from(table.data.narrow(0, 0, 1).dataSync()).map((v) => Math.round(v * 10) / 10), [5.1, 3.5, 1.4, 0.2, 0]);
+  await t.throwsAsync(loadCsv('/nonexistent.csv'), { instanceOf: IOError });
+  await t.throwsAsync(loadCsv(path.join(__dirname, '..', 'data', 'iris', 'iris.data'), { delimiter: ';;' }), { instanceOf: ValueError });
 });

@@ -2,7 +2,7 @@
 
 import * as path from 'node:path';
 
-import { loadIdx as nativeLoadIdx } from './native';
+import { loadCsv as nativeLoadCsv, loadIdx as nativeLoadIdx } from './native';
 import { nativeAsync } from './errors';
 import { Tensor } from './tensor';
 
@@ -41,5 +41,29 @@ export async function loadMnist(dir: string = path.join(__dirname, '..', 'data',
     trainLabels,
     testImages: testImages.reshape([-1, 784]),
     testLabels,
+  };
+}
+
+/** A CSV file as one numeric matrix. */
+export interface CsvTable {
+  /** Column names (from the header, or `c0`, `c1`, ... without one). */
+  columns: string[];
+  /** `[rows, columns]` values; categorical columns hold category codes, missing numbers are NaN. */
+  data: Tensor;
+  /** For each categorical column, its category names by code (order of first appearance). */
+  categories: Record<string, string[]>;
+}
+
+/**
+ * Reads a CSV file off the JS thread (RFC 4180 quoting). A column is numeric when every
+ * non-missing cell parses as a number (`''`, `NA`, `NaN`, `?` are missing); otherwise its values
+ * are encoded as category codes.
+ */
+export async function loadCsv(file: string, options: { header?: boolean; delimiter?: string } = {}): Promise<CsvTable> {
+  const table = await nativeAsync(() => nativeLoadCsv(file, options.header ?? true, options.delimiter ?? ','));
+  return {
+    columns: table.names,
+    data: new Tensor(table.tensor()),
+    categories: JSON.parse(table.categories) as Record<string, string[]>,
   };
 }

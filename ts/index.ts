@@ -23,12 +23,12 @@ export type { GradOptions } from './autograd';
 export * as layers from './layers';
 export type { ActivationArgs, ActivationName, BatchNormArgs, DenseArgs, LayerSpec } from './layers';
 export { Sequential, loadModel, sequential } from './model';
-export { loadIdx, loadMnist } from './datasets';
+export { loadCsv, loadIdx, loadMnist } from './datasets';
 export { Optimizer, loss, losses, optimizer } from './optimizers';
 export { epochLogger, historyToSvg, saveHistorySvg } from './history';
 export { StandardScaler, minMaxScale, permutation, toCategorical, trainTestSplit } from './preprocessing';
 export type { Split } from './preprocessing';
-export type { Mnist } from './datasets';
+export type { CsvTable, Mnist } from './datasets';
 export type {
   BatchProgress,
   CompileArgs,
