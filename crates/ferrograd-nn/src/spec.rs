@@ -429,6 +429,19 @@ pub fn schedule_from_spec(spec: &Value) -> Result<LrSchedule> {
     Ok(schedule)
 }
 
+/// `mode` of a monitoring callback: `"auto"` (default), `"min"` or `"max"`.
+fn monitor_mode(f: &Fields<'_>) -> Result<MonitorMode> {
+    match f.str("mode", "auto")? {
+        "auto" => Ok(MonitorMode::Auto),
+        "min" => Ok(MonitorMode::Min),
+        "max" => Ok(MonitorMode::Max),
+        other => Err(bad(
+            f.op,
+            format!("mode must be 'auto', 'min' or 'max', got '{other}'"),
+        )),
+    }
+}
+
 /// Early stopping from `{"monitor": "val_loss", "patience": 0, "minDelta": 0, "mode": "auto",
 /// "restoreBestWeights": false}` (Keras names and defaults).
 pub fn early_stopping_from_spec(spec: &Value) -> Result<EarlyStopping> {
@@ -455,17 +468,7 @@ pub fn early_stopping_from_spec(spec: &Value) -> Result<EarlyStopping> {
             "restoreBestWeights",
         ],
     )?;
-    let mode = match f.str("mode", "auto")? {
-        "auto" => MonitorMode::Auto,
-        "min" => MonitorMode::Min,
-        "max" => MonitorMode::Max,
-        other => {
-            return Err(bad(
-                "earlyStopping",
-                format!("mode must be 'auto', 'min' or 'max', got '{other}'"),
-            ))
-        }
-    };
+    let mode = monitor_mode(&f)?;
     let min_delta = f.f32("minDelta", 0.0)?;
     if min_delta.is_nan() || min_delta < 0.0 {
         return Err(bad(
@@ -572,17 +575,7 @@ pub fn checkpoint_from_spec(spec: &Value) -> Result<crate::train::ModelCheckpoin
         .and_then(Value::as_str)
         .filter(|p| !p.is_empty())
         .ok_or_else(|| bad("checkpoint", "needs a non-empty string 'path'".into()))?;
-    let mode = match f.str("mode", "auto")? {
-        "auto" => MonitorMode::Auto,
-        "min" => MonitorMode::Min,
-        "max" => MonitorMode::Max,
-        other => {
-            return Err(bad(
-                "checkpoint",
-                format!("mode must be 'auto', 'min' or 'max', got '{other}'"),
-            ))
-        }
-    };
+    let mode = monitor_mode(&f)?;
     Ok(crate::train::ModelCheckpoint::new(
         path,
         f.str("monitor", "val_loss")?,

@@ -367,16 +367,31 @@ pub fn save_model(path: impl AsRef<Path>, model: &Sequential) -> Result<()> {
 /// [`save_model`] for any module that reports a config (a `Sequential` or a single layer); used
 /// by checkpoint callbacks, which see the model as `&dyn Module`.
 pub fn save_module(path: impl AsRef<Path>, model: &dyn Module) -> Result<()> {
+    write_model(path, model, Vec::new(), None)
+}
+
+/// The one writer behind every save: architecture + state dict, plus optional extra tensors and
+/// a `training` metadata entry.
+fn write_model(
+    path: impl AsRef<Path>,
+    model: &dyn Module,
+    extra: Vec<(String, ferrograd_core::Tensor)>,
+    training: Option<String>,
+) -> Result<()> {
     let arch = model.config().ok_or_else(|| IoError::Format {
         msg: "saveModel: a layer does not report a config (Module::config returned None)".into(),
     })?;
-    let state = state_dict(model);
+    let mut owned: Vec<(String, ferrograd_core::Tensor)> = state_dict(model).into_iter().collect();
+    owned.extend(extra);
     let tensors: Vec<(String, &ferrograd_core::Tensor)> =
-        state.iter().map(|(k, t)| (k.clone(), t)).collect();
+        owned.iter().map(|(k, t)| (k.clone(), t)).collect();
     let mut meta = BTreeMap::new();
     meta.insert("format".to_owned(), FORMAT.to_owned());
     meta.insert("version".to_owned(), VERSION.to_owned());
     meta.insert("architecture".to_owned(), arch.to_string());
+    if let Some(training) = training {
+        meta.insert("training".to_owned(), training);
+    }
     save_file(path, &tensors, &meta)
 }
 
@@ -477,11 +492,7 @@ pub fn save_model_with_training(
     let Some(training) = training else {
         return save_model(path, model);
     };
-    let arch = model.config().ok_or_else(|| IoError::Format {
-        msg: "saveModel: a layer does not report a config (Module::config returned None)".into(),
-    })?;
-    let state = state_dict(model);
-    let mut owned: Vec<(String, ferrograd_core::Tensor)> = state.into_iter().collect();
+    let mut owned: Vec<(String, ferrograd_core::Tensor)> = Vec::new();
     let mut groups = Vec::new();
     for (g, group) in training.optimizer.groups.iter().enumerate() {
         let mut params = Vec::new();
@@ -506,14 +517,7 @@ pub fn save_model_with_training(
         "algorithm": training.optimizer.algorithm,
         "groups": groups,
     });
-    let tensors: Vec<(String, &ferrograd_core::Tensor)> =
-        owned.iter().map(|(k, t)| (k.clone(), t)).collect();
-    let mut meta = BTreeMap::new();
-    meta.insert("format".to_owned(), FORMAT.to_owned());
-    meta.insert("version".to_owned(), VERSION.to_owned());
-    meta.insert("architecture".to_owned(), arch.to_string());
-    meta.insert("training".to_owned(), description.to_string());
-    save_file(path, &tensors, &meta)
+    write_model(path, model, owned, Some(description.to_string()))
 }
 
 /// Reads a model and, when the file has one, its training state (see [`save_model_with_training`]).

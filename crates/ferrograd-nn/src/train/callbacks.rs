@@ -166,6 +166,17 @@ pub enum MonitorMode {
     Auto,
 }
 
+impl MonitorMode {
+    /// Whether higher values of `monitor` are better under this mode.
+    pub fn maximizes(self, monitor: &str) -> bool {
+        match self {
+            MonitorMode::Min => false,
+            MonitorMode::Max => true,
+            MonitorMode::Auto => monitor.contains("acc"),
+        }
+    }
+}
+
 /// Copies every parameter and buffer (fresh storage, so later training does not change it).
 pub fn snapshot(model: &dyn Module) -> BTreeMap<String, Tensor> {
     state_dict(model)
@@ -251,11 +262,7 @@ impl EarlyStopping {
     }
 
     fn maximize(&self) -> bool {
-        match self.mode {
-            MonitorMode::Min => false,
-            MonitorMode::Max => true,
-            MonitorMode::Auto => self.monitor.contains("acc"),
-        }
+        self.mode.maximizes(&self.monitor)
     }
 
     fn improved(&self, value: f64) -> bool {
@@ -344,11 +351,7 @@ impl ModelCheckpoint {
     }
 
     fn maximize(&self) -> bool {
-        match self.mode {
-            MonitorMode::Min => false,
-            MonitorMode::Max => true,
-            MonitorMode::Auto => self.monitor.contains("acc"),
-        }
+        self.mode.maximizes(&self.monitor)
     }
 }
 
