@@ -21,8 +21,10 @@ export * from './ops';
 export { grad, isGradEnabled, noGrad } from './autograd';
 export type { GradOptions } from './autograd';
 export * as layers from './layers';
-export type { ActivationArgs, ActivationName, BatchNormArgs, DenseArgs, LayerSpec } from './layers';
-export { Sequential, loadModel, sequential } from './model';
+export type { ActivationArgs, ActivationName, BatchNormArgs, DenseArgs, LayerName, LayerSpec, MergeLayer } from './layers';
+export { Model, Sequential, loadModel, sequential } from './model';
+export { SymbolicTensor, input, model } from './functional';
+export type { InputArgs, ModelArgs } from './functional';
 export { loadCsv, loadIdx, loadMnist } from './datasets';
 export { Optimizer, loss, losses, optimizer } from './optimizers';
 export { epochLogger, historyToSvg, saveHistorySvg } from './history';
@@ -41,6 +43,7 @@ export type {
   ReduceLrOnPlateauArgs,
   ScheduleSpec,
   SequentialArgs,
+  Tensors,
 } from './model';
 export { getNumThreads, manualSeed, measurePeakGflops, setNumThreads, simdLevel } from './runtime';
 export {

@@ -5,6 +5,7 @@
  */
 
 import { ValueError } from './errors';
+import { SymbolicTensor, applyLayer, applyMerge } from './functional';
 
 /** Activation names accepted by `dense({ activation })` and `activation({ activation })`. */
 export type ActivationName =
@@ -24,10 +25,28 @@ export type ActivationName =
 
 /** A layer description: knows its native config and output shape for a given input shape. */
 export interface LayerSpec {
-  /** Layer type, for messages. */
+  /** Layer type, for messages and default names (`dense`, `dense_1`, ...). */
   readonly type: string;
+  /** Name in a functional model (parameters become `<name>.weight`); default from the type. */
+  readonly name: string | undefined;
   /** Native configs (a dense layer with an activation is two native layers) and the output shape. */
   build(inputShape: number[], index: number): { configs: object[]; outputShape: number[] };
+  /**
+   * Calls the layer on a symbolic tensor of a functional model (see {@link model}). Applying
+   * the same layer object again shares its weights.
+   */
+  apply(input: SymbolicTensor): SymbolicTensor;
+}
+
+/** The optional name every layer factory accepts. */
+export interface LayerName {
+  /** Name in a functional model (default: the type, numbered: `dense`, `dense_1`, ...). */
+  name?: string;
+}
+
+function spec(type: string, name: string | undefined, build: LayerSpec['build']): LayerSpec {
+  const layer: LayerSpec = { type, name, build, apply: (x) => applyLayer(layer, x) };
+  return layer;
 }
 
 function last(shape: number[], layer: string, index: number): number {
@@ -107,51 +126,45 @@ export interface DenseArgs {
 }
 
 /** Fully connected layer `y = x·W + b` (Glorot-uniform weights, zero bias, as Keras). */
-export function dense(args: DenseArgs): LayerSpec {
+export function dense(args: DenseArgs & LayerName): LayerSpec {
   const units = positiveInt(args.units, 'dense', 'units');
-  return {
-    type: 'dense',
-    build(inputShape, index) {
-      const inFeatures = last(inputShape, 'dense', index);
-      const linear: Record<string, unknown> = { type: 'Linear', in_features: inFeatures, out_features: units, bias: args.useBias ?? true };
-      const { l1 = 0, l2 = 0 } = args.kernelRegularizer ?? {};
-      if (l1 > 0) linear.kernel_l1 = l1;
-      if (l2 > 0) linear.kernel_l2 = l2;
-      if (args.kernelConstraint !== undefined) linear.kernel_constraint = args.kernelConstraint;
-      if (l1 < 0 || l2 < 0) throw new ValueError(`dense: kernelRegularizer factors must be >= 0, got l1=${l1} l2=${l2}`);
-      const configs: object[] = [linear];
-      if (args.activation !== undefined && args.activation !== 'linear') configs.push(activationConfig({ activation: args.activation }));
-      return { configs, outputShape: [...inputShape.slice(0, -1), units] };
-    },
-  };
+  return spec('dense', args.name, (inputShape, index) => {
+    const inFeatures = last(inputShape, 'dense', index);
+    const linear: Record<string, unknown> = { type: 'Linear', in_features: inFeatures, out_features: units, bias: args.useBias ?? true };
+    const { l1 = 0, l2 = 0 } = args.kernelRegularizer ?? {};
+    if (l1 > 0) linear.kernel_l1 = l1;
+    if (l2 > 0) linear.kernel_l2 = l2;
+    if (args.kernelConstraint !== undefined) linear.kernel_constraint = args.kernelConstraint;
+    if (l1 < 0 || l2 < 0) throw new ValueError(`dense: kernelRegularizer factors must be >= 0, got l1=${l1} l2=${l2}`);
+    const configs: object[] = [linear];
+    if (args.activation !== undefined && args.activation !== 'linear') configs.push(activationConfig({ activation: args.activation }));
+    return { configs, outputShape: [...inputShape.slice(0, -1), units] };
+  });
 }
 
 /** A parameter-free activation layer. */
-export function activation(args: ActivationArgs): LayerSpec {
+export function activation(args: ActivationArgs & LayerName): LayerSpec {
   const config = activationConfig(args);
-  return {
-    type: 'activation',
-    build(inputShape, index) {
-      const outputShape = [...inputShape];
-      if (args.activation === 'maxout') {
-        const pieces = args.pieces ?? 2;
-        const d = last(inputShape, 'maxout', index);
-        if (d % pieces !== 0) throw new ValueError(`layer ${index} (maxout): ${d} features are not divisible by pieces=${pieces}`);
-        outputShape[outputShape.length - 1] = d / pieces;
-      }
-      return { configs: [config], outputShape };
-    },
-  };
+  return spec('activation', args.name, (inputShape, index) => {
+    const outputShape = [...inputShape];
+    if (args.activation === 'maxout') {
+      const pieces = args.pieces ?? 2;
+      const d = last(inputShape, 'maxout', index);
+      if (d % pieces !== 0) throw new ValueError(`layer ${index} (maxout): ${d} features are not divisible by pieces=${pieces}`);
+      outputShape[outputShape.length - 1] = d / pieces;
+    }
+    return { configs: [config], outputShape };
+  });
 }
 
 /** Inverted dropout: drops a fraction `rate` of activations in training, identity in inference. */
-export function dropout(args: { rate: number }): LayerSpec {
-  return { type: 'dropout', build: (s) => ({ configs: [{ type: 'Dropout', p: args.rate }], outputShape: s }) };
+export function dropout(args: { rate: number } & LayerName): LayerSpec {
+  return spec('dropout', args.name, (s) => ({ configs: [{ type: 'Dropout', p: args.rate }], outputShape: s }));
 }
 
 /** Adds `N(0, stddev²)` noise in training only. */
-export function gaussianNoise(args: { stddev: number }): LayerSpec {
-  return { type: 'gaussianNoise', build: (s) => ({ configs: [{ type: 'GaussianNoise', std: args.stddev }], outputShape: s }) };
+export function gaussianNoise(args: { stddev: number } & LayerName): LayerSpec {
+  return spec('gaussianNoise', args.name, (s) => ({ configs: [{ type: 'GaussianNoise', std: args.stddev }], outputShape: s }));
 }
 
 /** Options of {@link batchNormalization}. */
@@ -163,76 +176,85 @@ export interface BatchNormArgs {
 }
 
 /** Batch normalisation over the feature axis of `[batch, features]` (or `[batch, channels, length]`). */
-export function batchNormalization(args: BatchNormArgs = {}): LayerSpec {
-  return {
-    type: 'batchNormalization',
-    build(inputShape, index) {
-      if (inputShape.length < 1) throw new ValueError(`layer ${index} (batchNormalization): needs a feature dimension`);
-      const features = inputShape[0]!;
-      return {
-        configs: [{ type: 'BatchNorm1d', num_features: features, eps: args.epsilon ?? 1e-5, momentum: args.momentum ?? 0.1 }],
-        outputShape: inputShape,
-      };
-    },
-  };
+export function batchNormalization(args: BatchNormArgs & LayerName = {}): LayerSpec {
+  return spec('batchNormalization', args.name, (inputShape, index) => {
+    if (inputShape.length < 1) throw new ValueError(`layer ${index} (batchNormalization): needs a feature dimension`);
+    const features = inputShape[0]!;
+    return {
+      configs: [{ type: 'BatchNorm1d', num_features: features, eps: args.epsilon ?? 1e-5, momentum: args.momentum ?? 0.1 }],
+      outputShape: inputShape,
+    };
+  });
 }
 
 /** Layer normalisation over the last axis. */
-export function layerNormalization(args: { epsilon?: number } = {}): LayerSpec {
-  return {
-    type: 'layerNormalization',
-    build(inputShape, index) {
-      const d = last(inputShape, 'layerNormalization', index);
-      return { configs: [{ type: 'LayerNorm', normalized_shape: [d], eps: args.epsilon ?? 1e-5 }], outputShape: inputShape };
-    },
-  };
+export function layerNormalization(args: { epsilon?: number } & LayerName = {}): LayerSpec {
+  return spec('layerNormalization', args.name, (inputShape, index) => {
+    const d = last(inputShape, 'layerNormalization', index);
+    return { configs: [{ type: 'LayerNorm', normalized_shape: [d], eps: args.epsilon ?? 1e-5 }], outputShape: inputShape };
+  });
 }
 
 /** Lookup of `outputDim`-vectors for integer ids in `[0, inputDim)`. */
-export function embedding(args: { inputDim: number; outputDim: number }): LayerSpec {
+export function embedding(args: { inputDim: number; outputDim: number } & LayerName): LayerSpec {
   const n = positiveInt(args.inputDim, 'embedding', 'inputDim');
   const d = positiveInt(args.outputDim, 'embedding', 'outputDim');
-  return {
-    type: 'embedding',
-    build: (s) => ({ configs: [{ type: 'Embedding', num_embeddings: n, dim: d }], outputShape: [...s, d] }),
-  };
+  return spec('embedding', args.name, (s) => ({ configs: [{ type: 'Embedding', num_embeddings: n, dim: d }], outputShape: [...s, d] }));
 }
 
 /** Flattens every axis after the batch axis. */
-export function flatten(): LayerSpec {
-  return {
-    type: 'flatten',
-    build: (s) => ({ configs: [{ type: 'Flatten', start: 1, end: -1 }], outputShape: [s.reduce((a, b) => a * b, 1)] }),
-  };
+export function flatten(args: LayerName = {}): LayerSpec {
+  return spec('flatten', args.name, (s) => ({ configs: [{ type: 'Flatten', start: 1, end: -1 }], outputShape: [s.reduce((a, b) => a * b, 1)] }));
 }
 
 /** Reshapes each sample to `targetShape` (one entry may be -1); the batch axis is kept. */
-export function reshape(args: { targetShape: number[] }): LayerSpec {
-  return {
-    type: 'reshape',
-    build(inputShape, index) {
-      const total = inputShape.reduce((a, b) => a * b, 1);
-      const known = args.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-      const unknown = args.targetShape.filter((d) => d === -1).length;
-      const outputShape = args.targetShape.map((d) => (d === -1 ? total / known : d));
-      if (unknown > 1 || outputShape.some((d) => !Number.isInteger(d) || d < 0) || outputShape.reduce((a, b) => a * b, 1) !== total) {
-        throw new ValueError(`layer ${index} (reshape): cannot reshape [${inputShape.join(', ')}] to [${args.targetShape.join(', ')}]`);
-      }
-      return { configs: [{ type: 'Reshape', shape: args.targetShape }], outputShape };
-    },
-  };
+export function reshape(args: { targetShape: number[] } & LayerName): LayerSpec {
+  return spec('reshape', args.name, (inputShape, index) => {
+    const total = inputShape.reduce((a, b) => a * b, 1);
+    const known = args.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    const unknown = args.targetShape.filter((d) => d === -1).length;
+    const outputShape = args.targetShape.map((d) => (d === -1 ? total / known : d));
+    if (unknown > 1 || outputShape.some((d) => !Number.isInteger(d) || d < 0) || outputShape.reduce((a, b) => a * b, 1) !== total) {
+      throw new ValueError(`layer ${index} (reshape): cannot reshape [${inputShape.join(', ')}] to [${args.targetShape.join(', ')}]`);
+    }
+    return { configs: [{ type: 'Reshape', shape: args.targetShape }], outputShape };
+  });
 }
 
 /** Permutes the per-sample axes, numbered from 1 as in Keras (`permute({ dims: [2, 1] })`). */
-export function permute(args: { dims: number[] }): LayerSpec {
-  return {
-    type: 'permute',
-    build(inputShape, index) {
-      const sorted = [...args.dims].sort((a, b) => a - b);
-      if (sorted.length !== inputShape.length || sorted.some((d, i) => d !== i + 1)) {
-        throw new ValueError(`layer ${index} (permute): dims must be a permutation of 1..${inputShape.length}, got [${args.dims.join(', ')}]`);
-      }
-      return { configs: [{ type: 'Permute', dims: args.dims }], outputShape: args.dims.map((d) => inputShape[d - 1]!) };
-    },
-  };
+export function permute(args: { dims: number[] } & LayerName): LayerSpec {
+  return spec('permute', args.name, (inputShape, index) => {
+    const sorted = [...args.dims].sort((a, b) => a - b);
+    if (sorted.length !== inputShape.length || sorted.some((d, i) => d !== i + 1)) {
+      throw new ValueError(`layer ${index} (permute): dims must be a permutation of 1..${inputShape.length}, got [${args.dims.join(', ')}]`);
+    }
+    return { configs: [{ type: 'Permute', dims: args.dims }], outputShape: args.dims.map((d) => inputShape[d - 1]!) };
+  });
 }
+
+/** A layer combining several symbolic tensors in a functional model. */
+export interface MergeLayer {
+  /** Merge kind (`'add'`, `'concatenate'`, ...). */
+  readonly type: string;
+  /** Combines the inputs (at least two; `subtract` takes exactly two). */
+  apply(inputs: SymbolicTensor[]): SymbolicTensor;
+}
+
+function merge(op: string, args: LayerName & { axis?: number } = {}): MergeLayer {
+  return { type: op, apply: (inputs) => applyMerge(op, inputs, args) };
+}
+
+/** Joins inputs along `axis` (default -1, the feature axis; counted with the batch axis as 0). */
+export const concatenate = (args: LayerName & { axis?: number } = {}): MergeLayer => merge('concatenate', args);
+/** Element-wise sum of same-shaped inputs (residual connections). */
+export const add = (args: LayerName = {}): MergeLayer => merge('add', args);
+/** `a - b` of two same-shaped inputs. */
+export const subtract = (args: LayerName = {}): MergeLayer => merge('subtract', args);
+/** Element-wise product of same-shaped inputs (gating). */
+export const multiply = (args: LayerName = {}): MergeLayer => merge('multiply', args);
+/** Element-wise mean of same-shaped inputs. */
+export const average = (args: LayerName = {}): MergeLayer => merge('average', args);
+/** Element-wise maximum of same-shaped inputs. */
+export const maximum = (args: LayerName = {}): MergeLayer => merge('maximum', args);
+/** Element-wise minimum of same-shaped inputs. */
+export const minimum = (args: LayerName = {}): MergeLayer => merge('minimum', args);

@@ -82,12 +82,14 @@ export interface ReduceLrOnPlateauArgs {
   minLr?: number;
 }
 
-/** Options of {@link Sequential.compile}. */
+/** Options of {@link Model.compile}. */
 export interface CompileArgs {
   /** Optimizer (default `'adam'`). */
   optimizer?: OptimizerSpec;
-  /** Loss minimised by `fit`. */
-  loss: LossSpec;
+  /** Loss minimised by `fit`: one for every output, or a list with one per output. */
+  loss: LossSpec | LossSpec[];
+  /** Weight of each output's loss in the total (multi-output models; default all 1). */
+  lossWeights?: number[];
   /** Metrics reported besides the loss: `'accuracy'`, `'mse'`, `'mae'`, `'topKCategoricalAccuracy'`, ... */
   metrics?: string[];
   /** Learning-rate schedule applied per epoch by `fit`. */
@@ -171,7 +173,7 @@ export interface History {
   history: Record<string, number[]>;
 }
 
-/** Options of {@link Sequential.fit}. */
+/** Options of {@link Model.fit}. */
 export interface FitArgs {
   /** Passes over the data (default 1). */
   epochs?: number;
@@ -187,8 +189,20 @@ export interface FitArgs {
   initialEpoch?: number;
   /** Per-class loss weights for sparse/categorical targets. */
   classWeight?: number[];
-  /** Held-out `[inputs, targets]` evaluated after every epoch (instead of `validationSplit`). */
-  validationData?: [Tensor, Tensor];
+  /** Held-out `[inputs, targets]` or `[inputs, targets, sampleWeight]` evaluated after every epoch (instead of `validationSplit`). */
+  validationData?: [Tensors, Tensors] | [Tensors, Tensors, Tensor];
+  /**
+   * Per-sample loss weights `[N]` (Keras' `sample_weight`): each sample's loss is multiplied by
+   * its weight before averaging over the batch size, so weight 0 removes a sample and weight 2
+   * counts it twice. Multiplies with `classWeight`. Shuffled and split along with the samples.
+   */
+  sampleWeight?: Tensor;
+  /**
+   * Gradient accumulation: one optimizer step per this many batches, using the gradient of
+   * their combined mean loss (4 accumulated batches of 16 step exactly like one batch of 64).
+   * Default 1.
+   */
+  accumulateSteps?: number;
   /** Stop when a monitored value stops improving. */
   earlyStopping?: EarlyStoppingArgs;
   /**
@@ -218,21 +232,57 @@ function toHistory(json: string): History {
   return { ...raw, history };
 }
 
+/** One tensor, or one per model input / output (in the order given to {@link model}). */
+export type Tensors = Tensor | Tensor[];
+
+const asList = (x: Tensors): Tensor[] => (Array.isArray(x) ? x : [x]);
+const handles = (x: Tensors | undefined) => (x === undefined ? undefined : asList(x).map((t) => t.native));
+
 /**
- * A stack of layers trained natively: `compile` attaches optimizer, loss and metrics; `fit`,
- * `evaluate` and `predict` run whole epochs/batches in Rust on a worker thread, so the event loop
- * stays free. `forward` runs eagerly with autograd for custom training loops.
+ * A network of layers trained natively: a chain built by {@link sequential} or a graph built by
+ * {@link model} (any number of inputs and outputs, shared layers, skip connections).
+ * `compile` attaches optimizer, loss and metrics; `fit`, `evaluate` and `predict` run whole
+ * epochs/batches in Rust on a worker thread, so the event loop stays free. `forward` runs
+ * eagerly with autograd for custom training loops.
+ *
+ * `Out` is `Tensor` for single-output models and `Tensor[]` for multi-output ones; it types
+ * what `forward` and `predict` return.
  */
-export class Sequential implements Disposable {
+export class Model<Out extends Tensors = Tensor> implements Disposable {
   /** @internal */
   readonly native: NativeModel;
-  /** Input shape without the batch dimension, when known. */
-  readonly inputShape: number[] | undefined;
+  /** Per-sample shape of each input (without the batch dimension), when known. */
+  readonly inputShapes: number[][] | undefined;
+  private signatureCache: { inputs: number; outputs: string[] } | undefined;
+  private readonly listOutputs: boolean | undefined;
 
-  /** @internal Use {@link sequential} or {@link loadModel}. */
-  constructor(handle: NativeModel, inputShape?: number[]) {
+  /**
+   * @internal Use {@link sequential}, {@link model} or {@link loadModel}. `listOutputs` says
+   * whether outputs come back as a list (default: when there are several).
+   */
+  constructor(handle: NativeModel, inputShapes?: number[][], listOutputs?: boolean) {
     this.native = handle;
-    this.inputShape = inputShape;
+    this.inputShapes = inputShapes?.map((s) => [...s]);
+    this.listOutputs = listOutputs;
+  }
+
+  /** Input shape without the batch dimension of the first input, when known. */
+  get inputShape(): number[] | undefined {
+    return this.inputShapes?.[0];
+  }
+
+  private get signature(): { inputs: number; outputs: string[] } {
+    return (this.signatureCache ??= JSON.parse(native(() => this.native.signature())) as { inputs: number; outputs: string[] });
+  }
+
+  /** Names of the outputs (used as prefixes of per-output logs such as `out_loss`). */
+  get outputNames(): string[] {
+    return [...this.signature.outputs];
+  }
+
+  private result(outputs: Tensor[]): Out {
+    const asList = this.listOutputs ?? this.signature.outputs.length > 1;
+    return (asList ? outputs : outputs[0]) as Out;
   }
 
   /** The architecture as JSON (what `save` stores). */
@@ -240,10 +290,11 @@ export class Sequential implements Disposable {
     return JSON.parse(native(() => this.native.config())) as unknown;
   }
 
-  /** Layers, output shapes and parameter counts, Keras style. */
-  summary(inputShape: number[] | undefined = this.inputShape): string {
+  /** Layers, output shapes and parameter counts, Keras style (graphs also list each node's inputs). */
+  summary(inputShape: number[] | number[][] | undefined = this.inputShapes): string {
     if (inputShape === undefined) throw new ValueError('summary: pass the input shape (without the batch dimension)');
-    return native(() => this.native.summary([1, ...inputShape]));
+    const shapes = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as number[][]) : [inputShape as number[]];
+    return native(() => this.native.summary(shapes.map((s) => [1, ...s])));
   }
 
   /** Number of parameter elements. */
@@ -256,7 +307,7 @@ export class Sequential implements Disposable {
     return native(() => this.native.parameters()).map((t) => new Tensor(t));
   }
 
-  /** Parameters with their dotted names (`'0.weight'`, ...). */
+  /** Parameters with their dotted names (`'0.weight'`, `'dense_1.bias'`, ...). */
   namedParameters(): Array<[string, Tensor]> {
     const names = native(() => this.native.parameterNames());
     const params = this.parameters();
@@ -281,20 +332,23 @@ export class Sequential implements Disposable {
   }
 
   /** Eager forward pass recording autograd (custom loops, gradients w.r.t. inputs). */
-  forward(x: Tensor): Tensor {
-    return new Tensor(native(() => this.native.forward(x.native)));
+  forward(x: Tensors): Out {
+    return this.result(native(() => this.native.forward(asList(x).map((t) => t.native))).map((t) => new Tensor(t)));
   }
 
-  /** Attaches optimizer, loss and metrics; resets optimizer state. */
+  /**
+   * Attaches optimizer, loss(es) and metrics; resets optimizer state. A multi-output model takes
+   * one loss for all outputs or a list with one per output, and optional `lossWeights`.
+   */
   compile(args: CompileArgs): void {
     const optimizer = JSON.stringify(args.optimizer ?? 'adam');
     const schedule = args.schedule === undefined ? undefined : JSON.stringify(args.schedule);
-    native(() => this.native.compile(optimizer, JSON.stringify(args.loss), args.metrics ?? [], schedule));
+    native(() => this.native.compile(optimizer, JSON.stringify(args.loss), args.metrics ?? [], schedule, args.lossWeights));
   }
 
-  /** Trains on `(x, y)` off the JS thread. */
-  async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    const { verbose = 1, onEpochEnd, onBatchEnd, signal, validationData, ...rest } = args;
+  /** Trains on `(x, y)` off the JS thread (one tensor, or one per input / output). */
+  async fit(x: Tensors, y: Tensors, args: FitArgs = {}): Promise<History> {
+    const { verbose = 1, onEpochEnd, onBatchEnd, signal, validationData, sampleWeight, ...rest } = args;
     const options = JSON.stringify(rest);
     const printer = verbose ? new ProgressPrinter(args.epochs ?? 1, args.batchSize ?? 32) : undefined;
     const report = (json: string): void => {
@@ -313,33 +367,36 @@ export class Sequential implements Disposable {
     const stop = (): void => this.native.stopTraining();
     signal?.addEventListener('abort', stop);
     try {
-      const [vx, vy] = validationData ?? [];
-      const json = await nativeAsync(() => this.native.fit(x.native, y.native, options, report, vx?.native, vy?.native));
+      const [vx, vy, vw] = validationData ?? [];
+      const json = await nativeAsync(() =>
+        this.native.fit(asList(x).map((t) => t.native), asList(y).map((t) => t.native), sampleWeight?.native, options, report, handles(vx), handles(vy), vw?.native),
+      );
       return toHistory(json);
     } finally {
       signal?.removeEventListener('abort', stop);
     }
   }
 
-  /** Loss and metrics on `(x, y)`, computed off the JS thread. */
-  async evaluate(x: Tensor, y: Tensor, args: { batchSize?: number } = {}): Promise<Record<string, number>> {
-    const json = await nativeAsync(() => this.native.evaluate(x.native, y.native, args.batchSize ?? 32));
+  /** Loss and metrics on `(x, y)`, computed off the JS thread; `sampleWeight` weights each sample's loss. */
+  async evaluate(x: Tensors, y: Tensors, args: { batchSize?: number; sampleWeight?: Tensor } = {}): Promise<Record<string, number>> {
+    const json = await nativeAsync(() => this.native.evaluate(asList(x).map((t) => t.native), asList(y).map((t) => t.native), args.sampleWeight?.native, args.batchSize ?? 32));
     return JSON.parse(json) as Record<string, number>;
   }
 
   /** Batched inference in eval mode, off the JS thread. */
-  async predict(x: Tensor, args: { batchSize?: number } = {}): Promise<Tensor> {
-    return new Tensor(await nativeAsync(() => this.native.predict(x.native, args.batchSize ?? 32)));
+  async predict(x: Tensors, args: { batchSize?: number } = {}): Promise<Out> {
+    const out = await nativeAsync(() => this.native.predict(asList(x).map((t) => t.native), args.batchSize ?? 32));
+    return this.result(out.map((t) => new Tensor(t)));
   }
 
   /** Inference on one batch (the whole of `x`), off the JS thread. */
-  predictOnBatch(x: Tensor): Promise<Tensor> {
-    return this.predict(x, { batchSize: Math.max(1, x.shape[0] ?? 1) });
+  predictOnBatch(x: Tensors): Promise<Out> {
+    return this.predict(x, { batchSize: Math.max(1, asList(x)[0]?.shape[0] ?? 1) });
   }
 
   /** One optimizer step on one batch; resolves to its loss and metrics. */
-  async trainOnBatch(x: Tensor, y: Tensor): Promise<Record<string, number>> {
-    return JSON.parse(await nativeAsync(() => this.native.trainOnBatch(x.native, y.native))) as Record<string, number>;
+  async trainOnBatch(x: Tensors, y: Tensors, args: { sampleWeight?: Tensor } = {}): Promise<Record<string, number>> {
+    return JSON.parse(await nativeAsync(() => this.native.trainOnBatch(asList(x).map((t) => t.native), asList(y).map((t) => t.native), args.sampleWeight?.native))) as Record<string, number>;
   }
 
   /**
@@ -362,6 +419,9 @@ export class Sequential implements Disposable {
     this.dispose();
   }
 }
+
+/** A single-input, single-output chain of layers (built by {@link sequential}). */
+export class Sequential extends Model<Tensor> {}
 
 /** Options of {@link sequential}. */
 export interface SequentialArgs {
@@ -388,10 +448,15 @@ export function sequential(layerSpecs: LayerSpec[], args: SequentialArgs): Seque
     shape = built.outputShape;
   });
   const config = JSON.stringify({ type: 'Sequential', layers: configs });
-  return new Sequential(native(() => NativeModel.fromConfig(config)), [...args.inputShape]);
+  return new Sequential(native(() => NativeModel.fromConfig(config)), [[...args.inputShape]]);
 }
 
-/** Loads a model written by {@link Sequential.save}. */
-export async function loadModel(path: string): Promise<Sequential> {
-  return new Sequential(await nativeAsync(() => loadNativeModel(path)));
+/**
+ * Loads a model written by {@link Model.save} (a chain or a graph). Pass `Tensor[]` as the type
+ * argument for a multi-output model: `await loadModel<Tensor[]>(path)`.
+ */
+export async function loadModel<Out extends Tensors = Tensor>(path: string): Promise<Model<Out>> {
+  const handle = await nativeAsync(() => loadNativeModel(path));
+  const config = JSON.parse(native(() => handle.config())) as { type: string };
+  return (config.type === 'Sequential' ? new Sequential(handle) : new Model<Out>(handle)) as Model<Out>;
 }

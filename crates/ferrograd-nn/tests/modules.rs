@@ -7,7 +7,7 @@ use ferrograd_nn::layers::{
 };
 use ferrograd_nn::module::{
     load_state_dict, named_parameters, parameter_count, set_trainable, state_dict, summary, Module,
-    Sequential,
+    Network, Sequential,
 };
 
 fn t(data: &[f32], shape: &[usize]) -> Tensor {
@@ -231,7 +231,7 @@ fn layer_norm_embedding_flatten_and_maxout() {
 #[test]
 fn summary_lists_layers_output_shapes_and_parameter_counts() {
     let model = mlp(4);
-    let text = summary(&model, &[1, 2]).unwrap();
+    let text = summary(&Network::from(model), &[vec![1, 2]]).unwrap();
     assert!(
         text.contains("0 (Linear)") && text.contains("[1, 8]") && text.contains("24"),
         "{text}"

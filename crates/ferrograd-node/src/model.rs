@@ -1,4 +1,4 @@
-//! `NativeModel`: a `Sequential` model and, once compiled, its trainer.
+//! `NativeModel`: a `Sequential` or `Graph` network and, once compiled, its trainer.
 //!
 //! Training runs whole epochs natively on a worker thread (`fit` crosses N-API once per call, plus
 //! one threadsafe-function call per epoch for progress). The model lives behind a mutex: while an
@@ -10,18 +10,19 @@ use std::sync::Arc;
 
 use ferrograd_core::Tensor;
 use ferrograd_nn::model::{
-    load_model_with_training, save_model, save_model_with_training, sequential_from_config,
+    load_model_with_training, network_from_config, save_model, save_model_with_training,
     TrainingState,
 };
 use ferrograd_nn::module::{
-    named_parameters, parameter_count, set_trainable, summary, Module, Sequential,
+    named_parameters, parameter_count, set_trainable, summary, Module, Network,
 };
 use ferrograd_nn::spec::{
     checkpoint_from_spec, clipping_from_spec, early_stopping_from_spec, loss_from_spec,
     metric_from_name, optimizer_from_spec, plateau_from_spec, schedule_from_spec,
 };
 use ferrograd_nn::train::{
-    BatchLogs, CallbackList, Control, EpochLogs, FitCallback, FitOptions, History, Logs, Trainer,
+    BatchLogs, CallbackList, Control, EpochLogs, FitCallback, FitOptions, History, Logs, Samples,
+    Trainer,
 };
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -36,14 +37,14 @@ use crate::tensor::NativeTensor;
 
 /// The model, plain or wrapped in its trainer after `compile`.
 pub enum Slot {
-    Plain(Sequential),
+    Plain(Network),
     /// The trainer and the compile specification it was built from (saved with the model so
     /// that `loadModel` restores a compiled model).
     Compiled(Box<Trainer>, Value),
 }
 
 impl Slot {
-    fn model(&mut self) -> &mut Sequential {
+    fn model(&mut self) -> &mut Network {
         match self {
             Slot::Plain(m) => m,
             Slot::Compiled(t, _) => &mut t.model,
@@ -85,6 +86,26 @@ fn with_slot<R>(
     f(slot)
 }
 
+/// The tensors behind a list of handles.
+fn tensors(op: &str, list: &[&NativeTensor]) -> FgResult<Vec<Tensor>> {
+    list.iter().map(|t| t.get(op)).collect()
+}
+
+/// Inputs, targets and optional sample weights as one [`Samples`] (the trainer checks counts
+/// and lengths against the model).
+fn samples(
+    op: &str,
+    xs: &[&NativeTensor],
+    ys: &[&NativeTensor],
+    weights: Option<&NativeTensor>,
+) -> FgResult<Samples> {
+    Ok(Samples {
+        xs: tensors(op, xs)?,
+        ys: tensors(op, ys)?,
+        weights: weights.map(|w| w.get(op)).transpose()?,
+    })
+}
+
 fn logs_json(logs: &Logs) -> Value {
     Value::Object(logs.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
 }
@@ -106,13 +127,20 @@ pub struct NativeModel {
 
 #[napi]
 impl NativeModel {
-    /// Builds a model from its architecture JSON (`{"type": "Sequential", "layers": [...]}`).
+    /// Builds a model from its architecture JSON (`{"type": "Sequential", "layers": [...]}` or
+    /// `{"type": "Graph", ...}`).
     #[napi(factory, catch_unwind)]
     pub fn from_config(config: String) -> Result<NativeModel, ErrorCode> {
-        let model = sequential_from_config(&parse_json("Sequential", &config)?).map_err(|e| {
+        let config = parse_json("model", &config)?;
+        let kind = config
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("model")
+            .to_owned();
+        let model = network_from_config(&config).map_err(|e| {
             // A bad architecture passed in code is an argument error, not a file-format one.
             value_error(format!(
-                "Sequential: {}",
+                "{kind}: {}",
                 e.to_string().trim_start_matches("safetensors: ")
             ))
         })?;
@@ -134,15 +162,19 @@ impl NativeModel {
         })
     }
 
-    /// Keras-style table of layers, output shapes and parameter counts for an input shape
-    /// (batch dimension included).
+    /// Keras-style table of layers, output shapes and parameter counts for one input shape per
+    /// model input (batch dimension included).
     #[napi(catch_unwind)]
-    pub fn summary(&self, input_shape: Vec<i64>) -> Result<String, ErrorCode> {
-        let shape: Vec<usize> = input_shape
+    pub fn summary(&self, input_shapes: Vec<Vec<i64>>) -> Result<String, ErrorCode> {
+        let shape: Vec<Vec<usize>> = input_shapes
             .iter()
-            .map(|&d| {
-                usize::try_from(d)
-                    .map_err(|_| value_error(format!("summary: invalid dimension {d}")))
+            .map(|s| {
+                s.iter()
+                    .map(|&d| {
+                        usize::try_from(d)
+                            .map_err(|_| value_error(format!("summary: invalid dimension {d}")))
+                    })
+                    .collect::<FgResult<Vec<_>>>()
             })
             .collect::<FgResult<_>>()?;
         with_slot(&self.shared, "summary", |s| {
@@ -198,17 +230,34 @@ impl NativeModel {
         })
     }
 
-    /// Eager forward pass on the JS thread, recording autograd (for custom training loops).
+    /// Eager forward pass on the JS thread, recording autograd (for custom training loops):
+    /// one tensor per model input in, one per output out.
     #[napi(catch_unwind)]
-    pub fn forward(&self, env: Env, input: &NativeTensor) -> Result<NativeTensor, ErrorCode> {
-        let x = input.get("forward")?;
-        let y = with_slot(&self.shared, "forward", |s| {
-            s.model().forward(&x).map_err(core_err)
+    pub fn forward(
+        &self,
+        env: Env,
+        inputs: Vec<&NativeTensor>,
+    ) -> Result<Vec<NativeTensor>, ErrorCode> {
+        let xs = tensors("forward", &inputs)?;
+        let ys = with_slot(&self.shared, "forward", |s| {
+            s.model().forward_many(&xs).map_err(core_err)
         })?;
-        NativeTensor::wrap(&env, y)
+        ys.into_iter()
+            .map(|y| NativeTensor::wrap(&env, y))
+            .collect()
     }
 
-    /// Attaches optimizer, loss, metrics and an optional per-epoch LR schedule (specs as JSON: a
+    /// Number of model inputs and outputs, and the output names.
+    #[napi(catch_unwind)]
+    pub fn signature(&self) -> Result<String, ErrorCode> {
+        with_slot(&self.shared, "signature", |s| {
+            let m = s.model();
+            Ok(json!({"inputs": m.num_inputs(), "outputs": m.output_names()}).to_string())
+        })
+    }
+
+    /// Attaches optimizer, loss (one spec, or an array with one per output), metrics, an
+    /// optional per-epoch LR schedule and optional per-output loss weights (specs as JSON: a
     /// name or an object with `type`).
     #[napi(catch_unwind)]
     pub fn compile(
@@ -217,6 +266,7 @@ impl NativeModel {
         loss: String,
         metrics: Vec<String>,
         schedule: Option<String>,
+        loss_weights: Option<Vec<f64>>,
     ) -> Result<(), ErrorCode> {
         let spec = json!({
             "optimizer": parse_json("compile", &optimizer)?,
@@ -226,6 +276,7 @@ impl NativeModel {
                 Some(text) => parse_json("compile", &text)?,
                 None => Value::Null,
             },
+            "lossWeights": loss_weights,
         });
         let mut guard = self
             .shared
@@ -250,22 +301,26 @@ impl NativeModel {
         }
     }
 
-    /// Trains on a worker thread; `options` is FitOptions as JSON; `on_epoch_end` receives each
-    /// epoch's logs as JSON and may return nothing. Resolves to the History as JSON.
+    /// Trains on a worker thread on one tensor per input (`xs`) and per output (`ys`), with
+    /// optional per-sample weights; `options` is FitOptions as JSON; `on_epoch_end` receives
+    /// each epoch's logs as JSON. Resolves to the History as JSON.
     #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    #[allow(clippy::too_many_arguments)]
     pub fn fit(
         &self,
-        x: &NativeTensor,
-        y: &NativeTensor,
+        xs: Vec<&NativeTensor>,
+        ys: Vec<&NativeTensor>,
+        sample_weight: Option<&NativeTensor>,
         options: String,
         on_epoch_end: Option<ThreadsafeFunction<String, (), String, Status, false>>,
-        validation_x: Option<&NativeTensor>,
-        validation_y: Option<&NativeTensor>,
+        validation_xs: Option<Vec<&NativeTensor>>,
+        validation_ys: Option<Vec<&NativeTensor>>,
+        validation_weight: Option<&NativeTensor>,
     ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
-        let (x, y) = (x.get("fit")?, y.get("fit")?);
+        let data = samples("fit", &xs, &ys, sample_weight)?;
         let (mut opts, extra, plateau) = fit_options(&parse_json("fit", &options)?)?;
-        opts.validation_data = match (validation_x, validation_y) {
-            (Some(vx), Some(vy)) => Some((vx.get("fit")?, vy.get("fit")?)),
+        opts.validation_data = match (validation_xs, validation_ys) {
+            (Some(vx), Some(vy)) => Some(samples("fit", &vx, &vy, validation_weight)?),
             (None, None) => None,
             _ => {
                 return Err(value_error(
@@ -288,7 +343,8 @@ impl NativeModel {
                 }
                 trainer.plateau = Some(plateau_from_spec(spec, trainer.optimizer.lr()).map_err(core_err)?);
             }
-            let result = trainer.fit(&x, &y, &opts, &mut CallbackList(callbacks), &cancel);
+            let result =
+                trainer.fit_samples(&data, &opts, &mut CallbackList(callbacks), &cancel);
             // The plateau belongs to this fit call only.
             trainer.plateau = None;
             let history = result.map_err(core_err)?;
@@ -302,38 +358,40 @@ impl NativeModel {
         self.cancel.store(true, Ordering::SeqCst);
     }
 
-    /// Loss and metrics on `(x, y)`, as JSON, computed on a worker thread.
+    /// Loss and metrics on `(xs, ys)` (optionally sample-weighted), as JSON, computed on a
+    /// worker thread.
     #[napi(catch_unwind, ts_return_type = "Promise<string>")]
     pub fn evaluate(
         &self,
-        x: &NativeTensor,
-        y: &NativeTensor,
+        xs: Vec<&NativeTensor>,
+        ys: Vec<&NativeTensor>,
+        sample_weight: Option<&NativeTensor>,
         batch_size: u32,
     ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
-        let (x, y) = (x.get("evaluate")?, y.get("evaluate")?);
+        let data = samples("evaluate", &xs, &ys, sample_weight)?;
         Ok(self.task("evaluate", move |slot| {
             let Slot::Compiled(trainer, _) = slot else {
                 return Err(value_error("evaluate: call compile() first"));
             };
             let logs = trainer
-                .evaluate(&x, &y, batch_size as usize)
+                .evaluate_samples(&data, batch_size as usize)
                 .map_err(core_err)?;
             Ok(logs_json(&logs).to_string())
         }))
     }
 
-    /// Batched inference in eval mode on a worker thread.
-    #[napi(catch_unwind, ts_return_type = "Promise<NativeTensor>")]
+    /// Batched inference in eval mode on a worker thread: one tensor per input in, one per
+    /// output out.
+    #[napi(catch_unwind, ts_return_type = "Promise<NativeTensor[]>")]
     pub fn predict(
         &self,
-        x: &NativeTensor,
+        xs: Vec<&NativeTensor>,
         batch_size: u32,
-    ) -> Result<AsyncTask<ModelTask<Tensor>>, ErrorCode> {
-        let x = x.get("predict")?;
+    ) -> Result<AsyncTask<ModelTask<Vec<Tensor>>>, ErrorCode> {
+        let xs = tensors("predict", &xs)?;
         Ok(self.task("predict", move |slot| {
-            let out = ferrograd_nn::train::predict(slot.model(), &x, batch_size as usize)
-                .map_err(core_err)?;
-            Ok(out)
+            ferrograd_nn::train::predict_many(slot.model(), &xs, batch_size as usize)
+                .map_err(core_err)
         }))
     }
 
@@ -341,15 +399,16 @@ impl NativeModel {
     #[napi(catch_unwind, ts_return_type = "Promise<string>")]
     pub fn train_on_batch(
         &self,
-        x: &NativeTensor,
-        y: &NativeTensor,
+        xs: Vec<&NativeTensor>,
+        ys: Vec<&NativeTensor>,
+        sample_weight: Option<&NativeTensor>,
     ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
-        let (x, y) = (x.get("trainOnBatch")?, y.get("trainOnBatch")?);
+        let batch = samples("trainOnBatch", &xs, &ys, sample_weight)?;
         Ok(self.task("trainOnBatch", move |slot| {
             let Slot::Compiled(trainer, _) = slot else {
                 return Err(value_error("trainOnBatch: call compile() first"));
             };
-            let logs = trainer.train_on_batch(&x, &y).map_err(core_err)?;
+            let logs = trainer.train_on_samples(&batch).map_err(core_err)?;
             Ok(logs_json(&logs).to_string())
         }))
     }
@@ -416,17 +475,32 @@ pub fn load_native_model(path: String) -> AsyncTask<LoadTask> {
 type FitParts = (FitOptions, Vec<Box<dyn FitCallback + Send>>, Option<Value>);
 
 /// Builds a trainer from a compile specification (see `compile`); gives the model back on error.
-fn build_trainer(
-    model: Sequential,
-    spec: &Value,
-) -> std::result::Result<Trainer, (Sequential, FgError)> {
+fn build_trainer(model: Network, spec: &Value) -> std::result::Result<Trainer, (Network, FgError)> {
     let parts = (|| -> FgResult<_> {
         let schedule = match spec.get("schedule") {
             Some(Value::Null) | None => None,
             Some(s) => Some(schedule_from_spec(s).map_err(core_err)?),
         };
         let opt_spec = spec.get("optimizer").cloned().unwrap_or(Value::Null);
-        let loss = loss_from_spec(spec.get("loss").unwrap_or(&Value::Null)).map_err(core_err)?;
+        let losses = match spec.get("loss") {
+            Some(Value::Array(list)) => list
+                .iter()
+                .map(loss_from_spec)
+                .collect::<ferrograd_core::Result<Vec<_>>>(),
+            other => loss_from_spec(other.unwrap_or(&Value::Null)).map(|l| vec![l]),
+        }
+        .map_err(core_err)?;
+        let loss_weights: Vec<f32> = match spec.get("lossWeights") {
+            Some(Value::Array(list)) => list
+                .iter()
+                .map(|w| {
+                    w.as_f64()
+                        .map(|w| w as f32)
+                        .ok_or_else(|| value_error("compile: lossWeights must be numbers"))
+                })
+                .collect::<FgResult<_>>()?,
+            _ => Vec::new(),
+        };
         let metrics = spec
             .get("metrics")
             .and_then(Value::as_array)
@@ -440,9 +514,9 @@ fn build_trainer(
             .map_err(core_err)?
             .unwrap_or_default();
         let clipping = clipping_from_spec(&opt_spec).map_err(core_err)?;
-        Ok((schedule, opt_spec, loss, metrics, clipping))
+        Ok((schedule, opt_spec, losses, loss_weights, metrics, clipping))
     })();
-    let (schedule, opt_spec, loss, metrics, clipping) = match parts {
+    let (schedule, opt_spec, losses, loss_weights, metrics, clipping) = match parts {
         Ok(p) => p,
         Err(e) => return Err((model, e)),
     };
@@ -452,7 +526,10 @@ fn build_trainer(
         .collect();
     match optimizer_from_spec(params, &opt_spec) {
         Ok(opt) => {
-            let mut trainer = Trainer::new(model, loss, opt, metrics);
+            let mut trainer = Trainer::new(model, losses[0], opt, metrics);
+            if let Err(e) = trainer.set_output_losses(losses, loss_weights) {
+                return Err((trainer.model, core_err(e)));
+            }
             trainer.schedule = schedule;
             (trainer.clip_norm, trainer.clip_value) = clipping;
             Ok(trainer)
@@ -486,6 +563,7 @@ fn fit_options(v: &Value) -> FgResult<FitParts> {
         match k.as_str() {
             "epochs" => o.epochs = count()?,
             "batchSize" => o.batch_size = count()?,
+            "accumulateSteps" => o.accumulate_steps = count()?,
             "initialEpoch" => o.initial_epoch = count()?,
             "seed" => o.seed = count()? as u64,
             "validationSplit" => o.validation_split = num()?,
@@ -625,9 +703,9 @@ impl Task for ModelTask<String> {
     }
 }
 
-impl Task for ModelTask<Tensor> {
-    type Output = FgResult<Tensor>;
-    type JsValue = NativeTensor;
+impl Task for ModelTask<Vec<Tensor>> {
+    type Output = FgResult<Vec<Tensor>>;
+    type JsValue = Vec<NativeTensor>;
 
     fn compute(&mut self) -> Result<Self::Output> {
         Ok(self.run())
@@ -635,7 +713,11 @@ impl Task for ModelTask<Tensor> {
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
         output
-            .and_then(|t| NativeTensor::wrap(&env, t))
+            .and_then(|ts| {
+                ts.into_iter()
+                    .map(|t| NativeTensor::wrap(&env, t))
+                    .collect()
+            })
             .map_err(|e| into_napi_error(&env, e))
     }
 }

@@ -17,7 +17,7 @@ use crate::layers::{
     Activation, ActivationKind, BatchNorm1d, Constraint, Dropout, Embedding, Flatten,
     GaussianNoise, LayerNorm, LinearConfig, Permute, Reshape,
 };
-use crate::module::{state_dict, Module, Sequential};
+use crate::module::{state_dict, Graph, Merge, Module, Network, Node, NodeOp, Sequential};
 
 /// Value of `format` in the file metadata.
 pub const FORMAT: &str = "ferrograd";
@@ -162,6 +162,10 @@ impl LayerRegistry {
                 reg.build_sequential_at(f.get("layers")?, &f.path)?,
             ))
         });
+        r.register("Graph", |f, reg| {
+            f.only(&["layers", "nodes", "outputs"])?;
+            Ok(Box::new(reg.build_graph_at(f.obj, &f.path)?))
+        });
         r.register("Linear", |f, _| {
             f.only(&[
                 "in_features",
@@ -296,6 +300,145 @@ impl LayerRegistry {
         self.build_sequential_at(layers, "")
     }
 
+    /// Builds the top-level model: a `Sequential` or a `Graph` config.
+    pub fn build_network(&self, config: &Value) -> Result<Network> {
+        let err = |msg: &str| IoError::Format {
+            msg: format!("architecture: {msg}"),
+        };
+        let obj = config
+            .as_object()
+            .ok_or_else(|| err("expected an object at the top level"))?;
+        match obj.get("type").and_then(Value::as_str) {
+            Some("Sequential") => Ok(Network::Sequential(self.build_sequential(config)?)),
+            Some("Graph") => {
+                if let Some(k) = obj
+                    .keys()
+                    .find(|k| !["type", "layers", "nodes", "outputs"].contains(&k.as_str()))
+                {
+                    return Err(err(&format!("unknown top-level field '{k}'")));
+                }
+                Ok(Network::Graph(self.build_graph_at(obj, "")?))
+            }
+            _ => Err(err("top-level 'type' must be \"Sequential\" or \"Graph\"")),
+        }
+    }
+
+    /// Builds a `Graph` from its config object (see [`Graph`]'s `config`); layers are named
+    /// `prefix.name` in errors.
+    fn build_graph_at(&self, obj: &Map<String, Value>, prefix: &str) -> Result<Graph> {
+        let at = if prefix.is_empty() {
+            "graph".to_owned()
+        } else {
+            format!("graph {prefix}")
+        };
+        let err = |msg: String| IoError::Format {
+            msg: format!("architecture: {at}: {msg}"),
+        };
+        let list = |field: &str| -> Result<&Vec<Value>> {
+            obj.get(field)
+                .and_then(Value::as_array)
+                .ok_or_else(|| err(format!("field '{field}' must be an array")))
+        };
+        let mut layers: Vec<(String, Box<dyn Module>)> = Vec::new();
+        let mut layer_index = HashMap::new();
+        for entry in list("layers")? {
+            let name = entry
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| err(format!("layer entry {entry} has no string 'name'")))?;
+            let config = entry
+                .get("config")
+                .ok_or_else(|| err(format!("layer '{name}' has no 'config'")))?;
+            let path = if prefix.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{prefix}.{name}")
+            };
+            layer_index.insert(name.to_owned(), layers.len());
+            layers.push((name.to_owned(), self.build_layer(config, &path)?));
+        }
+        let mut node_index: HashMap<String, usize> = HashMap::new();
+        let mut nodes = Vec::new();
+        for entry in list("nodes")? {
+            let name = entry
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| err(format!("node {entry} has no string 'name'")))?;
+            let op_name = entry
+                .get("op")
+                .and_then(Value::as_str)
+                .ok_or_else(|| err(format!("node '{name}' has no string 'op'")))?;
+            let inputs = match entry.get("inputs") {
+                None => Vec::new(),
+                Some(v) => v
+                    .as_array()
+                    .ok_or_else(|| err(format!("node '{name}': 'inputs' must be an array")))?
+                    .iter()
+                    .map(|i| {
+                        i.as_str()
+                            .and_then(|n| node_index.get(n).copied())
+                            .ok_or_else(|| {
+                                err(format!(
+                                    "node '{name}' reads {i}, which is not an earlier node"
+                                ))
+                            })
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            };
+            let op = match op_name {
+                "input" => NodeOp::Input(
+                    entry
+                        .get("index")
+                        .and_then(Value::as_u64)
+                        .and_then(|u| usize::try_from(u).ok())
+                        .ok_or_else(|| {
+                            err(format!("input node '{name}' has no integer 'index'"))
+                        })?,
+                ),
+                "layer" => {
+                    let layer = entry
+                        .get("layer")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| err(format!("node '{name}' has no string 'layer'")))?;
+                    NodeOp::Layer(*layer_index.get(layer).ok_or_else(|| {
+                        err(format!("node '{name}' uses unknown layer '{layer}'"))
+                    })?)
+                }
+                other => {
+                    let axis = match entry.get("axis") {
+                        None => -1,
+                        Some(v) => v
+                            .as_i64()
+                            .and_then(|a| isize::try_from(a).ok())
+                            .ok_or_else(|| {
+                                err(format!("node '{name}': 'axis' must be an integer, got {v}"))
+                            })?,
+                    };
+                    NodeOp::Merge(
+                        Merge::from_name(other, axis).ok_or_else(|| {
+                            err(format!("node '{name}' has unknown op '{other}'"))
+                        })?,
+                    )
+                }
+            };
+            node_index.insert(name.to_owned(), nodes.len());
+            nodes.push(Node {
+                name: name.to_owned(),
+                op,
+                inputs,
+            });
+        }
+        let outputs = list("outputs")?
+            .iter()
+            .map(|o| {
+                o.as_str()
+                    .and_then(|n| node_index.get(n).copied())
+                    .ok_or_else(|| err(format!("output {o} is not a node name")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Graph::new(layers, nodes, outputs).map_err(|e| err(e.to_string()))
+    }
+
     fn build_sequential_at(&self, layers: &Value, prefix: &str) -> Result<Sequential> {
         let list = layers.as_array().ok_or_else(|| IoError::Format {
             msg: format!("architecture: 'layers' of {prefix:?} must be an array"),
@@ -358,16 +501,21 @@ pub fn sequential_from_config(config: &Value) -> Result<Sequential> {
     LayerRegistry::with_builtins().build_sequential(config)
 }
 
-/// Writes `model` (architecture + every parameter and buffer) to `path` as safetensors,
-/// atomically. Errors when a layer has no config (custom layer without [`Module::config`]).
-pub fn save_model(path: impl AsRef<Path>, model: &Sequential) -> Result<()> {
-    save_module(path, model)
+/// Rebuilds a freshly initialised [`Network`] (a `Sequential` or a `Graph`) from its
+/// architecture JSON with the built-in registry.
+pub fn network_from_config(config: &Value) -> Result<Network> {
+    LayerRegistry::with_builtins().build_network(config)
 }
 
-/// [`save_model`] for any module that reports a config (a `Sequential` or a single layer); used
-/// by checkpoint callbacks, which see the model as `&dyn Module`.
-pub fn save_module(path: impl AsRef<Path>, model: &dyn Module) -> Result<()> {
+/// Writes `model` (architecture + every parameter and buffer) to `path` as safetensors,
+/// atomically. Errors when a layer has no config (custom layer without [`Module::config`]).
+pub fn save_model(path: impl AsRef<Path>, model: &dyn Module) -> Result<()> {
     write_model(path, model, Vec::new(), None)
+}
+
+/// Alias of [`save_model`], kept for callers that name the module form.
+pub fn save_module(path: impl AsRef<Path>, model: &dyn Module) -> Result<()> {
+    save_model(path, model)
 }
 
 /// The one writer behind every save: architecture + state dict, plus optional extra tensors and
@@ -396,22 +544,19 @@ fn write_model(
 }
 
 /// Reads a model written by [`save_model`], with the built-in layer registry.
-pub fn load_model(path: impl AsRef<Path>) -> Result<Sequential> {
+pub fn load_model(path: impl AsRef<Path>) -> Result<Network> {
     model_from_safetensors(&load_file(path)?, &LayerRegistry::with_builtins())
 }
 
 /// Reads a model from in-memory safetensors bytes (see [`save_model`]).
-pub fn load_model_bytes(bytes: &[u8]) -> Result<Sequential> {
+pub fn load_model_bytes(bytes: &[u8]) -> Result<Network> {
     model_from_safetensors(&deserialize(bytes)?, &LayerRegistry::with_builtins())
 }
 
 /// Rebuilds the architecture with `registry` and loads the weights: the file's tensors must be
 /// exactly the model's state-dict keys with the same shapes (missing, unexpected and mis-shaped
 /// keys are all reported in one error).
-pub fn model_from_safetensors(
-    st: &SafeTensors<'_>,
-    registry: &LayerRegistry,
-) -> Result<Sequential> {
+pub fn model_from_safetensors(st: &SafeTensors<'_>, registry: &LayerRegistry) -> Result<Network> {
     let meta = st.metadata();
     match meta.get("format").map(String::as_str) {
         Some(FORMAT) => {}
@@ -435,7 +580,7 @@ pub fn model_from_safetensors(
     let arch: Value = serde_json::from_str(arch_text).map_err(|e| IoError::Format {
         msg: format!("architecture is not valid JSON: {e}"),
     })?;
-    let model = registry.build_sequential(&arch)?;
+    let model = registry.build_network(&arch)?;
     let own = state_dict(&model);
     let names: Vec<String> = st.names().into_iter().map(str::to_owned).collect();
     let mut problems = Vec::new();
@@ -486,7 +631,7 @@ pub struct TrainingState {
 /// `__optimizer__/<group>/<param>/<buffer>` and the metadata key `training` describes them.
 pub fn save_model_with_training(
     path: impl AsRef<Path>,
-    model: &Sequential,
+    model: &dyn Module,
     training: Option<&TrainingState>,
 ) -> Result<()> {
     let Some(training) = training else {
@@ -523,7 +668,7 @@ pub fn save_model_with_training(
 /// Reads a model and, when the file has one, its training state (see [`save_model_with_training`]).
 pub fn load_model_with_training(
     path: impl AsRef<Path>,
-) -> Result<(Sequential, Option<TrainingState>)> {
+) -> Result<(Network, Option<TrainingState>)> {
     let st = load_file(path)?;
     let model = model_from_safetensors(&st, &LayerRegistry::with_builtins())?;
     Ok((model, training_state_from_safetensors(&st)?))

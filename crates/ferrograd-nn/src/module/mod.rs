@@ -5,10 +5,14 @@
 //! traversal (`visit`) backs `parameters()`, `state_dict()`, `load_state_dict()`, freezing and
 //! parameter counts, so a new layer only lists what it owns.
 
+mod graph;
+mod network;
 mod sequential;
 mod state;
 mod summary;
 
+pub use graph::{Graph, Merge, Node, NodeOp};
+pub use network::Network;
 pub use sequential::Sequential;
 pub use state::{load_state_dict, state_dict, LoadReport};
 pub use summary::summary;

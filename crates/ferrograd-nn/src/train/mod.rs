@@ -13,6 +13,7 @@
 mod callbacks;
 mod loss_kind;
 mod metrics;
+mod samples;
 mod trainer;
 
 pub use callbacks::{
@@ -21,4 +22,5 @@ pub use callbacks::{
 };
 pub use loss_kind::LossKind;
 pub use metrics::{MetricKind, MetricState};
-pub use trainer::{permutation, predict, FitOptions, Trainer};
+pub use samples::Samples;
+pub use trainer::{permutation, predict, predict_many, FitOptions, Trainer};

@@ -1,5 +1,5 @@
 //! [`Trainer`]: Keras-style `fit` / `evaluate` / `predict` / `train_on_batch` over a
-//! [`Sequential`] model.
+//! [`Network`] (a `Sequential` chain or a multi-input, multi-output `Graph`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -7,8 +7,9 @@ use std::time::Instant;
 use ferrograd_core::{no_grad, Error, Result, Tensor};
 
 use super::callbacks::{BatchLogs, Control, EpochLogs, FitCallback, History, Logs};
+use super::samples::Samples;
 use super::{LossKind, MetricKind, MetricState};
-use crate::module::{Module, Sequential};
+use crate::module::{Module, Network};
 use crate::optim::Optimize;
 use crate::schedule::{LrSchedule, ReduceOnPlateau};
 
@@ -34,13 +35,17 @@ pub struct FitOptions {
     /// Fraction in `[0, 1)` of the samples held out for validation: the *last* samples,
     /// before shuffling, as Keras. Ignored when `validation_data` is set. Default 0.
     pub validation_split: f64,
-    /// Explicit `(x, y)` validation set.
-    pub validation_data: Option<(Tensor, Tensor)>,
+    /// Explicit validation set (inputs, targets, optional sample weights).
+    pub validation_data: Option<Samples>,
     /// First epoch index (to resume a previous run). Default 0.
     pub initial_epoch: usize,
     /// Per-class loss weights: sample `i` is weighted by `class_weight[class(i)]` where the
-    /// class is the target's value (sparse) or argmax (one-hot).
+    /// class is the target's value (sparse) or argmax (one-hot). Single-output models only.
     pub class_weight: Option<Vec<f32>>,
+    /// Gradient accumulation: one optimizer step per this many batches, with the gradient of
+    /// their combined mean loss (each batch's loss is scaled by its share of the group's
+    /// samples, so 4 accumulated batches of 16 step exactly like one batch of 64). Default 1.
+    pub accumulate_steps: usize,
 }
 
 impl Default for FitOptions {
@@ -54,23 +59,26 @@ impl Default for FitOptions {
             validation_data: None,
             initial_epoch: 0,
             class_weight: None,
+            accumulate_steps: 1,
         }
     }
 }
 
-/// A model with its loss, optimizer, metrics and optional per-epoch LR schedule.
+/// A model with its loss(es), optimizer, metrics and optional per-epoch LR schedule.
 ///
 /// Holds no global state: several trainers can run on different threads. The optimizer must
 /// have been built over the model's parameters (e.g. from
 /// [`named_parameters`](crate::module::named_parameters)).
 pub struct Trainer {
     /// The model being trained.
-    pub model: Sequential,
-    /// Loss minimised by `fit`.
-    pub loss: LossKind,
+    pub model: Network,
+    /// Loss minimised by `fit`: one for every output, or one per output.
+    pub losses: Vec<LossKind>,
+    /// Weight of each output's loss in the total (empty: all 1).
+    pub loss_weights: Vec<f32>,
     /// Optimizer over the model's parameters.
     pub optimizer: Box<dyn Optimize + Send>,
-    /// Metrics reported besides the loss.
+    /// Metrics reported besides the loss (for every output).
     pub metrics: Vec<MetricKind>,
     /// Per-epoch schedule: epoch `e` trains with `schedule.lr(base_lr, e)`.
     pub schedule: Option<LrSchedule>,
@@ -85,18 +93,80 @@ pub struct Trainer {
     pub clip_value: Option<f32>,
 }
 
+/// Loss values of one batch: the minimised total (data losses + penalties) and each output's
+/// data loss, plus the detached predictions.
+struct StepResult {
+    total: f64,
+    per_output: Vec<f64>,
+    preds: Vec<Tensor>,
+}
+
+/// Running sums of an epoch (or an evaluation): sample-weighted losses and streaming metrics.
+struct Tally {
+    names: Vec<String>,
+    loss: f64,
+    per_output: Vec<f64>,
+    seen: usize,
+    metrics: Vec<Vec<MetricState>>,
+}
+
+impl Tally {
+    fn add(&mut self, total: f64, per_output: &[f64], len: usize) {
+        self.loss += total * len as f64;
+        for (acc, v) in self.per_output.iter_mut().zip(per_output) {
+            *acc += v * len as f64;
+        }
+        self.seen += len;
+    }
+
+    fn update_metrics(&mut self, preds: &[Tensor], ys: &[Tensor]) -> Result<()> {
+        for ((states, pred), y) in self.metrics.iter_mut().zip(preds).zip(ys) {
+            for m in states {
+                m.update(pred, y)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `loss`, then per output (`{name}_loss` and `{name}_{metric}` when there are several
+    /// outputs, bare metric names otherwise).
+    fn logs(&self) -> Logs {
+        let seen = self.seen.max(1) as f64;
+        let mut logs = Logs::new();
+        logs.insert("loss".into(), self.loss / seen);
+        let multi = self.names.len() > 1;
+        for (k, name) in self.names.iter().enumerate() {
+            if multi {
+                logs.insert(format!("{name}_loss"), self.per_output[k] / seen);
+            }
+            for m in &self.metrics[k] {
+                let metric = m.kind().name();
+                let key = if multi {
+                    format!("{name}_{metric}")
+                } else {
+                    metric
+                };
+                logs.insert(key, m.value());
+            }
+        }
+        logs
+    }
+}
+
 impl Trainer {
-    /// A trainer without schedule; `base_lr` is taken from the optimizer.
+    /// A trainer without schedule; `loss` applies to every output; `base_lr` is taken from the
+    /// optimizer.
     pub fn new(
-        model: Sequential,
+        model: impl Into<Network>,
         loss: LossKind,
         optimizer: Box<dyn Optimize + Send>,
         metrics: Vec<MetricKind>,
     ) -> Self {
         let base_lr = optimizer.lr();
         Trainer {
-            model,
-            loss,
+            model: model.into(),
+            losses: vec![loss],
+            loss_weights: Vec::new(),
             optimizer,
             metrics,
             schedule: None,
@@ -107,6 +177,32 @@ impl Trainer {
         }
     }
 
+    /// One loss per output (or a single one for all) and optional per-output weights (Keras'
+    /// `loss_weights`), validated against the model's output count.
+    pub fn set_output_losses(&mut self, losses: Vec<LossKind>, weights: Vec<f32>) -> Result<()> {
+        let outputs = self.model.num_outputs();
+        if losses.is_empty() || (losses.len() != 1 && losses.len() != outputs) {
+            return Err(invalid(
+                "compile",
+                format!(
+                    "got {} losses for a model with {outputs} outputs (give one, or one per output)",
+                    losses.len()
+                ),
+            ));
+        }
+        if !weights.is_empty()
+            && (weights.len() != outputs || weights.iter().any(|w| !w.is_finite() || *w < 0.0))
+        {
+            return Err(invalid(
+                "compile",
+                format!("loss_weights must be {outputs} finite values >= 0, got {weights:?}"),
+            ));
+        }
+        self.losses = losses;
+        self.loss_weights = weights;
+        Ok(())
+    }
+
     /// Sets a per-epoch learning-rate schedule (validated).
     pub fn with_schedule(mut self, schedule: LrSchedule) -> Result<Self> {
         schedule.validate()?;
@@ -114,16 +210,52 @@ impl Trainer {
         Ok(self)
     }
 
-    fn metric_states(&self) -> Vec<MetricState> {
-        self.metrics.iter().map(|m| m.state()).collect()
+    fn tally(&self) -> Tally {
+        let names = self.model.output_names();
+        Tally {
+            per_output: vec![0.0; names.len()],
+            metrics: names
+                .iter()
+                .map(|_| self.metrics.iter().map(|m| m.state()).collect())
+                .collect(),
+            names,
+            loss: 0.0,
+            seen: 0,
+        }
     }
 
-    /// Per-sample weights from class weights, or `None`.
-    fn sample_weights(&self, y: &Tensor, class_weight: Option<&[f32]>) -> Result<Option<Tensor>> {
+    fn loss_of(&self, output: usize) -> LossKind {
+        self.losses[if self.losses.len() == 1 { 0 } else { output }]
+    }
+
+    fn samples(
+        &self,
+        op: &'static str,
+        xs: Vec<Tensor>,
+        ys: Vec<Tensor>,
+        weights: Option<Tensor>,
+    ) -> Result<Samples> {
+        Samples::new(
+            op,
+            xs,
+            ys,
+            weights,
+            self.model.num_inputs(),
+            self.model.num_outputs(),
+        )
+    }
+
+    /// Per-sample weights from class weights (times explicit sample weights), or `None`.
+    fn sample_weights(
+        &self,
+        batch: &Samples,
+        class_weight: Option<&[f32]>,
+    ) -> Result<Option<Tensor>> {
         let Some(cw) = class_weight else {
-            return Ok(None);
+            return Ok(batch.weights.clone());
         };
-        let n = y.dims().first().copied().unwrap_or(0);
+        let y = &batch.ys[0];
+        let n = batch.len();
         let values = y.to_vec();
         let per = values.len().checked_div(n).unwrap_or(0);
         let mut w = Vec::with_capacity(n);
@@ -157,30 +289,75 @@ impl Trainer {
             })?;
             w.push(weight);
         }
-        Tensor::from_vec(w, &[n]).map(Some)
+        let w = Tensor::from_vec(w, &[n])?;
+        match &batch.weights {
+            Some(sw) => w.mul(sw).map(Some),
+            None => Ok(Some(w)),
+        }
     }
 
-    /// One optimisation step; returns the loss and the (detached) predictions.
-    fn step(
+    /// The data loss of every output for `preds` (weighted per sample when `weights` is set).
+    fn output_losses(
+        &self,
+        preds: &[Tensor],
+        ys: &[Tensor],
+        weights: Option<&Tensor>,
+    ) -> Result<Vec<Tensor>> {
+        preds
+            .iter()
+            .zip(ys)
+            .enumerate()
+            .map(|(k, (pred, y))| match weights {
+                Some(w) => self.loss_of(k).compute_weighted(pred, y, w),
+                None => self.loss_of(k).compute(pred, y),
+            })
+            .collect()
+    }
+
+    /// Forward, loss and backward of one batch without updating: gradients accumulate into
+    /// `.grad`, scaled by `scale` (the batch's share of an accumulation group; 1 otherwise).
+    fn accumulate(
         &mut self,
-        x: &Tensor,
-        y: &Tensor,
+        batch: &Samples,
         class_weight: Option<&[f32]>,
-    ) -> Result<(f64, Tensor)> {
+        scale: f32,
+    ) -> Result<StepResult> {
         self.model.set_training(true);
-        self.optimizer.zero_grad();
-        let pred = self.model.forward(x)?;
-        let loss = match self.sample_weights(y, class_weight)? {
-            Some(w) => self.loss.compute_weighted(&pred, y, &w)?,
-            None => self.loss.compute(&pred, y)?,
-        };
-        // Weight penalties (L1/L2 kernel regularisers) are part of the minimised and reported loss, as in Keras.
-        let loss = match self.model.regularization_loss()? {
-            Some(penalty) => loss.add(&penalty)?,
-            None => loss,
-        };
+        let preds = self.model.forward_many(&batch.xs)?;
+        let weights = self.sample_weights(batch, class_weight)?;
+        let losses = self.output_losses(&preds, &batch.ys, weights.as_ref())?;
+        let mut per_output = Vec::with_capacity(losses.len());
+        let mut total: Option<Tensor> = None;
+        for (k, l) in losses.iter().enumerate() {
+            per_output.push(l.item()? as f64);
+            let weighted = match self.loss_weights.get(k) {
+                Some(&w) if w != 1.0 => l.mul_scalar(w)?,
+                _ => l.clone(),
+            };
+            total = Some(match total {
+                Some(t) => t.add(&weighted)?,
+                None => weighted,
+            });
+        }
+        let mut loss = total.ok_or_else(|| invalid("fit", "the model has no outputs"))?;
+        // Weight and activity penalties are part of the minimised and reported loss, as in Keras.
+        if let Some(penalty) = self.model.regularization_loss()? {
+            loss = loss.add(&penalty)?;
+        }
         let value = loss.item()? as f64;
+        if scale != 1.0 {
+            loss = loss.mul_scalar(scale)?;
+        }
         loss.backward()?;
+        Ok(StepResult {
+            total: value,
+            per_output,
+            preds: preds.iter().map(Tensor::detach).collect(),
+        })
+    }
+
+    /// Clips the accumulated gradients, steps the optimizer, applies constraints, clears grads.
+    fn update(&mut self) -> Result<()> {
         if self.clip_norm.is_some() || self.clip_value.is_some() {
             let params: Vec<Tensor> = crate::module::named_parameters(&self.model)
                 .into_iter()
@@ -196,16 +373,10 @@ impl Trainer {
         self.optimizer.step()?;
         self.model.apply_constraints()?;
         self.optimizer.zero_grad();
-        Ok((value, pred.detach()))
+        Ok(())
     }
 
-    /// Trains for `options.epochs - options.initial_epoch` epochs.
-    ///
-    /// Per batch: forward in training mode, loss, backward, optimizer step, zero grads. At the
-    /// end of each epoch the validation set (if any) is evaluated in eval mode under `no_grad`.
-    /// `cancel` is checked before every batch: when set, the History of the completed epochs is
-    /// returned with `cancelled = true`. A callback returning [`Control::Stop`] ends training
-    /// after the current batch / epoch (`stopped = true`). The model is left in eval mode.
+    /// Trains a single-input, single-output model on `(x, y)`; see [`Trainer::fit_samples`].
     pub fn fit(
         &mut self,
         x: &Tensor,
@@ -214,9 +385,37 @@ impl Trainer {
         callback: &mut dyn FitCallback,
         cancel: &AtomicBool,
     ) -> Result<History> {
-        let n = check_pair("fit", x, y)?;
+        let data = self.samples("fit", vec![x.clone()], vec![y.clone()], None)?;
+        self.fit_samples(&data, options, callback, cancel)
+    }
+
+    /// Trains for `options.epochs - options.initial_epoch` epochs.
+    ///
+    /// Per batch: forward in training mode, loss, backward, optimizer step (every
+    /// `accumulate_steps` batches), zero grads. At the end of each epoch the validation set (if
+    /// any) is evaluated in eval mode under `no_grad`. `cancel` is checked before every batch:
+    /// when set, the History of the completed epochs is returned with `cancelled = true`. A
+    /// callback returning [`Control::Stop`] ends training after the current batch / epoch
+    /// (`stopped = true`). The model is left in eval mode.
+    pub fn fit_samples(
+        &mut self,
+        data: &Samples,
+        options: &FitOptions,
+        callback: &mut dyn FitCallback,
+        cancel: &AtomicBool,
+    ) -> Result<History> {
+        let data = self.samples(
+            "fit",
+            data.xs.clone(),
+            data.ys.clone(),
+            data.weights.clone(),
+        )?;
+        let n = data.len();
         if options.batch_size == 0 {
             return Err(invalid("fit", "batch_size must be positive"));
+        }
+        if options.accumulate_steps == 0 {
+            return Err(invalid("fit", "accumulate_steps must be positive"));
         }
         if !(0.0..1.0).contains(&options.validation_split) {
             return Err(invalid(
@@ -234,11 +433,22 @@ impl Trainer {
                     "class_weight values must be finite and >= 0",
                 ));
             }
+            if self.model.num_outputs() != 1 {
+                return Err(invalid(
+                    "fit",
+                    "class_weight applies to single-output models; use sample weights per output instead",
+                ));
+            }
         }
-        let (train_x, train_y, val) = match &options.validation_data {
-            Some((vx, vy)) => {
-                check_pair("fit (validation_data)", vx, vy)?;
-                (x.clone(), y.clone(), Some((vx.clone(), vy.clone())))
+        let (train, val) = match &options.validation_data {
+            Some(v) => {
+                let v = self.samples(
+                    "fit (validation_data)",
+                    v.xs.clone(),
+                    v.ys.clone(),
+                    v.weights.clone(),
+                )?;
+                (data, Some(v))
             }
             None if options.validation_split > 0.0 => {
                 let split_at = (n as f64 * (1.0 - options.validation_split)) as usize;
@@ -252,20 +462,17 @@ impl Trainer {
                     ));
                 }
                 (
-                    x.narrow(0, 0, split_at)?,
-                    y.narrow(0, 0, split_at)?,
-                    Some((
-                        x.narrow(0, split_at, n - split_at)?,
-                        y.narrow(0, split_at, n - split_at)?,
-                    )),
+                    data.rows(0, split_at)?,
+                    Some(data.rows(split_at, n - split_at)?),
                 )
             }
-            None => (x.clone(), y.clone(), None),
+            None => (data, None),
         };
-        let n_train = train_x.dims()[0];
+        let n_train = train.len();
         let batches = n_train.div_ceil(options.batch_size);
         let class_weight = options.class_weight.as_deref();
         let mut history = History::default();
+        self.optimizer.zero_grad();
 
         'epochs: for epoch in options.initial_epoch..options.epochs {
             let lr = match &self.schedule {
@@ -286,69 +493,56 @@ impl Trainer {
             } else {
                 None
             };
-            let mut metrics = self.metric_states();
-            let mut loss_sum = 0.0;
-            let mut seen = 0usize;
+            let mut tally = self.tally();
             for b in 0..batches {
                 if cancel.load(Ordering::Relaxed) {
+                    self.optimizer.zero_grad();
                     history.cancelled = true;
                     break 'epochs;
                 }
                 let start = b * options.batch_size;
                 let len = options.batch_size.min(n_train - start);
-                let (bx, by) = match &order {
-                    Some(order) => {
-                        let idx: Vec<f32> = order[start..start + len]
-                            .iter()
-                            .map(|&i| i as f32)
-                            .collect();
-                        let idx = Tensor::from_vec(idx, &[len])?;
-                        (
-                            train_x.index_select(0, &idx)?,
-                            train_y.index_select(0, &idx)?,
-                        )
-                    }
-                    None => (
-                        train_x.narrow(0, start, len)?,
-                        train_y.narrow(0, start, len)?,
-                    ),
+                let batch = match &order {
+                    Some(order) => train.gather(&order[start..start + len])?,
+                    None => train.rows(start, len)?,
                 };
-                let (loss, pred) = self.step(&bx, &by, class_weight)?;
-                if !loss.is_finite() {
+                // The accumulation group of batch b and its sample count.
+                let group = b / options.accumulate_steps;
+                let group_start = group * options.accumulate_steps * options.batch_size;
+                let group_end =
+                    ((group + 1) * options.accumulate_steps * options.batch_size).min(n_train);
+                let scale = len as f32 / (group_end - group_start) as f32;
+                let step = self.accumulate(&batch, class_weight, scale)?;
+                let last_of_group = (b + 1) % options.accumulate_steps == 0 || b + 1 == batches;
+                if last_of_group {
+                    self.update()?;
+                }
+                if !step.total.is_finite() {
+                    self.optimizer.zero_grad();
                     return Err(invalid(
                         "fit",
-                        format!("loss became {loss} at epoch {epoch}, batch {b}"),
+                        format!("loss became {} at epoch {epoch}, batch {b}", step.total),
                     ));
                 }
-                for m in &mut metrics {
-                    m.update(&pred, &by)?;
-                }
-                loss_sum += loss * len as f64;
-                seen += len;
-                let mut running = Logs::new();
-                running.insert("loss".into(), loss_sum / seen as f64);
-                for m in &metrics {
-                    running.insert(m.kind().name(), m.value());
-                }
+                tally.update_metrics(&step.preds, &batch.ys)?;
+                tally.add(step.total, &step.per_output, len);
                 let logs = BatchLogs {
-                    loss,
+                    loss: step.total,
                     size: len,
-                    running,
+                    running: tally.logs(),
                 };
                 if callback.on_batch_end(epoch, b, batches, &logs) == Control::Stop {
+                    if !last_of_group {
+                        self.update()?;
+                    }
                     history.stopped = true;
                     break 'epochs;
                 }
             }
             let train_seconds = started.elapsed().as_secs_f64();
-            let mut logs = Logs::new();
-            logs.insert("loss".into(), loss_sum / seen.max(1) as f64);
-            for m in &metrics {
-                logs.insert(m.kind().name(), m.value());
-            }
-            if let Some((vx, vy)) = &val {
-                let v = self.evaluate(vx, vy, options.batch_size)?;
-                for (k, value) in v {
+            let mut logs = tally.logs();
+            if let Some(v) = &val {
+                for (k, value) in self.evaluate_samples(v, options.batch_size)? {
                     logs.insert(format!("val_{k}"), value);
                 }
             }
@@ -358,7 +552,7 @@ impl Trainer {
                 logs,
                 lr,
                 seconds: started.elapsed().as_secs_f64(),
-                samples_per_sec: seen as f64 / train_seconds.max(1e-9),
+                samples_per_sec: tally.seen as f64 / train_seconds.max(1e-9),
             };
             if let Some((monitor, plateau)) = &mut self.plateau {
                 let value = entry.get(monitor).ok_or_else(|| {
@@ -379,39 +573,53 @@ impl Trainer {
         Ok(history)
     }
 
-    /// Loss and metrics over `(x, y)` in eval mode under `no_grad`, batch by batch (the loss is
-    /// the sample-weighted mean of the batch losses). The previous training mode is restored.
+    /// Loss and metrics of a single-input, single-output model; see [`Trainer::evaluate_samples`].
     pub fn evaluate(&mut self, x: &Tensor, y: &Tensor, batch_size: usize) -> Result<Logs> {
-        let n = check_pair("evaluate", x, y)?;
+        let data = self.samples("evaluate", vec![x.clone()], vec![y.clone()], None)?;
+        self.evaluate_samples(&data, batch_size)
+    }
+
+    /// Loss and metrics over `data` in eval mode under `no_grad`, batch by batch (the loss is
+    /// the sample-count-weighted mean of the batch losses; sample weights, when given, weight
+    /// each batch's loss as in training). Penalties are not included. The previous training
+    /// mode is restored.
+    pub fn evaluate_samples(&mut self, data: &Samples, batch_size: usize) -> Result<Logs> {
+        let data = self.samples(
+            "evaluate",
+            data.xs.clone(),
+            data.ys.clone(),
+            data.weights.clone(),
+        )?;
         if batch_size == 0 {
             return Err(invalid("evaluate", "batch_size must be positive"));
         }
+        let n = data.len();
         let was_training = self.model.is_training();
         self.model.set_training(false);
-        let mut metrics = self.metric_states();
-        let result = no_grad(|| -> Result<f64> {
-            let mut loss_sum = 0.0;
+        let mut tally = self.tally();
+        let result = no_grad(|| -> Result<()> {
             let mut start = 0;
             while start < n {
                 let len = batch_size.min(n - start);
-                let bx = x.narrow(0, start, len)?;
-                let by = y.narrow(0, start, len)?;
-                let pred = self.model.forward(&bx)?;
-                loss_sum += self.loss.compute(&pred, &by)?.item()? as f64 * len as f64;
-                for m in &mut metrics {
-                    m.update(&pred, &by)?;
+                let batch = data.rows(start, len)?;
+                let preds = self.model.forward_many(&batch.xs)?;
+                let losses = self.output_losses(&preds, &batch.ys, batch.weights.as_ref())?;
+                let mut per_output = Vec::with_capacity(losses.len());
+                let mut total = 0.0;
+                for (k, l) in losses.iter().enumerate() {
+                    let v = l.item()? as f64;
+                    per_output.push(v);
+                    total += v * self.loss_weights.get(k).copied().unwrap_or(1.0) as f64;
                 }
+                tally.add(total, &per_output, len);
+                tally.update_metrics(&preds, &batch.ys)?;
                 start += len;
             }
-            Ok(loss_sum / n as f64)
+            Ok(())
         });
         self.model.set_training(was_training);
-        let mut logs = Logs::new();
-        logs.insert("loss".into(), result?);
-        for m in &metrics {
-            logs.insert(m.kind().name(), m.value());
-        }
-        Ok(logs)
+        result?;
+        Ok(tally.logs())
     }
 
     /// The model's outputs for `x`, computed in eval mode under `no_grad` in batches of
@@ -420,68 +628,107 @@ impl Trainer {
         predict(&mut self.model, x, batch_size)
     }
 
+    /// One gradient step on one batch of a single-input, single-output model.
+    pub fn train_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Logs> {
+        let batch = self.samples("trainOnBatch", vec![x.clone()], vec![y.clone()], None)?;
+        self.train_on_samples(&batch)
+    }
+
     /// One gradient step on one batch (training mode); returns its loss and metrics (computed on
     /// the predictions made before the update, as Keras).
-    pub fn train_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Logs> {
-        check_pair("trainOnBatch", x, y)?;
-        let (loss, pred) = self.step(x, y, None)?;
-        let mut logs = Logs::new();
-        logs.insert("loss".into(), loss);
-        for mut m in self.metric_states() {
-            m.update(&pred, y)?;
-            logs.insert(m.kind().name(), m.value());
-        }
-        Ok(logs)
+    pub fn train_on_samples(&mut self, batch: &Samples) -> Result<Logs> {
+        let batch = self.samples(
+            "trainOnBatch",
+            batch.xs.clone(),
+            batch.ys.clone(),
+            batch.weights.clone(),
+        )?;
+        self.optimizer.zero_grad();
+        let step = self.accumulate(&batch, None, 1.0)?;
+        self.update()?;
+        let mut tally = self.tally();
+        tally.add(step.total, &step.per_output, batch.len());
+        tally.update_metrics(&step.preds, &batch.ys)?;
+        Ok(tally.logs())
     }
 }
 
-/// Batched inference of any model in eval mode under `no_grad` (see [`Trainer::predict`]).
-pub fn predict(model: &mut Sequential, x: &Tensor, batch_size: usize) -> Result<Tensor> {
+/// Batched inference of a single-input, single-output model in eval mode under `no_grad`
+/// (see [`Trainer::predict`]).
+pub fn predict(model: &mut Network, x: &Tensor, batch_size: usize) -> Result<Tensor> {
+    let mut out = predict_many(model, std::slice::from_ref(x), batch_size)?;
+    if out.len() != 1 {
+        return Err(invalid(
+            "predict",
+            format!("the model has {} outputs; use predict_many", out.len()),
+        ));
+    }
+    Ok(out.remove(0))
+}
+
+/// Batched inference of any model: one tensor per input in, one per output out.
+pub fn predict_many(model: &mut Network, xs: &[Tensor], batch_size: usize) -> Result<Vec<Tensor>> {
     if batch_size == 0 {
         return Err(invalid("predict", "batch_size must be positive"));
     }
-    let n = match x.dims().first() {
+    if xs.len() != model.num_inputs() {
+        return Err(invalid(
+            "predict",
+            format!(
+                "the model has {} input(s), got {}",
+                model.num_inputs(),
+                xs.len()
+            ),
+        ));
+    }
+    let n = match xs.first().and_then(|x| x.dims().first()) {
         Some(&n) if n > 0 => n,
         _ => {
             return Err(invalid(
                 "predict",
-                format!("x must be a non-empty batch, got shape {:?}", x.dims()),
+                format!(
+                    "x must be a non-empty batch, got shape {:?}",
+                    xs.first().map(|x| x.dims().to_vec())
+                ),
             ))
         }
     };
+    if let Some(x) = xs.iter().find(|x| x.dims().first() != Some(&n)) {
+        return Err(Error::ShapeMismatch {
+            op: "predict",
+            lhs: xs[0].dims().to_vec(),
+            rhs: x.dims().to_vec(),
+            reason: "all inputs must have the same number of samples".into(),
+        });
+    }
     let was_training = model.is_training();
     model.set_training(false);
-    let out = no_grad(|| -> Result<Tensor> {
-        let mut parts = Vec::with_capacity(n.div_ceil(batch_size));
+    let out = no_grad(|| -> Result<Vec<Tensor>> {
+        let mut parts: Vec<Vec<Tensor>> = Vec::new();
         let mut start = 0;
         while start < n {
             let len = batch_size.min(n - start);
-            parts.push(model.forward(&x.narrow(0, start, len)?)?);
+            let batch = xs
+                .iter()
+                .map(|x| x.narrow(0, start, len))
+                .collect::<Result<Vec<_>>>()?;
+            parts.push(model.forward_many(&batch)?);
             start += len;
         }
-        if parts.len() == 1 {
-            Ok(parts.remove(0))
-        } else {
-            Tensor::concat(&parts, 0)
-        }
+        let outputs = parts.first().map_or(0, Vec::len);
+        (0..outputs)
+            .map(|k| {
+                let pieces: Vec<Tensor> = parts.iter().map(|p| p[k].clone()).collect();
+                if pieces.len() == 1 {
+                    Ok(pieces[0].clone())
+                } else {
+                    Tensor::concat(&pieces, 0)
+                }
+            })
+            .collect()
     });
     model.set_training(was_training);
     out
-}
-
-/// Checks that `x` and `y` are non-empty with the same number of samples; returns it.
-fn check_pair(op: &'static str, x: &Tensor, y: &Tensor) -> Result<usize> {
-    let nx = x.dims().first().copied().unwrap_or(0);
-    let ny = y.dims().first().copied().unwrap_or(0);
-    if nx == 0 || nx != ny {
-        return Err(Error::ShapeMismatch {
-            op,
-            lhs: x.dims().to_vec(),
-            rhs: y.dims().to_vec(),
-            reason: "x and y must be non-empty batches with the same number of samples".into(),
-        });
-    }
-    Ok(nx)
 }
 
 /// A permutation of `0..n` drawn from `seed` with core's counter-based generator (uniform keys,
