@@ -31,6 +31,8 @@ export { epochLogger, historyToSvg, saveHistorySvg } from './history';
 export { StandardScaler, minMaxScale, permutation, toCategorical, trainTestSplit } from './preprocessing';
 export type { Split } from './preprocessing';
 export type { CsvTable, Mnist } from './datasets';
+export { Dataset } from './dataset';
+export type { BatchOptions, Batched, DatasetElement, ShuffleOptions, TensorSlices } from './dataset';
 export type {
   BatchProgress,
   CompileArgs,
