@@ -7,8 +7,8 @@ use ferrograd_core::{Error, Result, Tensor};
 use serde_json::{Map, Value};
 
 use crate::optim::{
-    Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Adamax,
-    AdamaxConfig, Lion, LionConfig, Optimize, RmsProp, RmsPropConfig, Sgd, SgdConfig,
+    AdadeltaConfig, AdagradConfig, AdamConfig, AdamWConfig, AdamaxConfig, GroupOptions, LionConfig,
+    Optimize, Optimizer, RmsPropConfig, Rule, SgdConfig,
 };
 use crate::schedule::{LrSchedule, PlateauConfig, PlateauMode, ReduceOnPlateau};
 use crate::train::{EarlyStopping, LossKind, MetricKind, MonitorMode};
@@ -159,110 +159,210 @@ const OPTIMIZERS: &str = "sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, 
 /// `alpha`, `epsilon`, `momentum`, `centered` (rmsprop); `lrDecay`, `initialAccumulatorValue`,
 /// `epsilon` (adagrad); `rho`, `epsilon` (adadelta).
 pub fn optimizer_from_spec(params: Vec<Tensor>, spec: &Value) -> Result<Box<dyn Optimize + Send>> {
-    let empty = Map::new();
-    let (name, map) = split("optimizer", spec, &empty)?;
-    let key = name.to_ascii_lowercase();
-    // Clipping options belong to the training step; `clipping_from_spec` reads them.
-    let common = ["lr", "learningRate", "weightDecay", "clipNorm", "clipValue"];
-    let with = |extra: &[&str]| -> Result<Fields<'_>> {
-        let allowed: Vec<&str> = common.iter().chain(extra).copied().collect();
-        Fields::new("optimizer", name, map, &allowed)
+    optimizer_from_groups(vec![(params, Map::new())], spec)
+}
+
+/// Builds an optimizer over named parameters; the spec may hold `paramGroups`, a list of
+/// `{ params: [patterns], ...overrides }` (PyTorch parameter groups): a pattern is an exact
+/// parameter name, `prefix*` or `*suffix` (`'*.bias'`), and the overrides are any option of the
+/// algorithm (`lr`, `weightDecay`, `momentum`, ...). Parameters no group matches form the first
+/// group with the spec's own options. A parameter matched by two groups is an error.
+pub fn optimizer_from_named(
+    named: Vec<(String, Tensor)>,
+    spec: &Value,
+) -> Result<Box<dyn Optimize + Send>> {
+    let Some(list) = spec.get("paramGroups") else {
+        return optimizer_from_spec(named.into_iter().map(|(_, t)| t).collect(), spec);
     };
+    let list = list.as_array().ok_or_else(|| {
+        bad(
+            "optimizer",
+            "'paramGroups' must be a list of objects".to_owned(),
+        )
+    })?;
+    let mut owner: Vec<Option<usize>> = vec![None; named.len()];
+    let mut groups: Vec<(Vec<Tensor>, Map<String, Value>)> = Vec::new();
+    for (g, group) in list.iter().enumerate() {
+        let obj = group.as_object().ok_or_else(|| {
+            bad(
+                "optimizer",
+                format!("paramGroups[{g}] must be an object, got {group}"),
+            )
+        })?;
+        let patterns: Vec<&str> = obj
+            .get("params")
+            .and_then(Value::as_array)
+            .and_then(|a| a.iter().map(Value::as_str).collect::<Option<Vec<_>>>())
+            .ok_or_else(|| {
+                bad(
+                    "optimizer",
+                    format!("paramGroups[{g}].params must be a list of name patterns"),
+                )
+            })?;
+        let mut params = Vec::new();
+        for pattern in &patterns {
+            let mut hit = false;
+            for (i, (name, t)) in named.iter().enumerate() {
+                if matches_pattern(pattern, name) {
+                    hit = true;
+                    if let Some(other) = owner[i] {
+                        if other != g {
+                            return Err(bad(
+                                "optimizer",
+                                format!("parameter '{name}' is matched by paramGroups[{other}] and paramGroups[{g}]"),
+                            ));
+                        }
+                        continue;
+                    }
+                    owner[i] = Some(g);
+                    params.push(t.clone());
+                }
+            }
+            if !hit {
+                let known: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
+                return Err(bad(
+                    "optimizer",
+                    format!(
+                        "paramGroups[{g}]: pattern '{pattern}' matches no parameter (parameters: {})",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        let mut overrides = obj.clone();
+        overrides.remove("params");
+        groups.push((params, overrides));
+    }
+    let rest: Vec<Tensor> = named
+        .iter()
+        .zip(&owner)
+        .filter(|(_, o)| o.is_none())
+        .map(|((_, t), _)| t.clone())
+        .collect();
+    let mut all = vec![(rest, Map::new())];
+    all.extend(groups);
+    let mut spec = spec.clone();
+    if let Some(obj) = spec.as_object_mut() {
+        obj.remove("paramGroups");
+    }
+    optimizer_from_groups(all, &spec)
+}
+
+/// `name` matches an exact pattern, `prefix*` or `*suffix`.
+fn matches_pattern(pattern: &str, name: &str) -> bool {
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        name.starts_with(prefix)
+    } else if let Some(suffix) = pattern.strip_prefix('*') {
+        name.ends_with(suffix)
+    } else {
+        pattern == name
+    }
+}
+
+/// One optimizer whose parameter groups each get the spec's options overridden by the group's
+/// own (PyTorch `param_groups`). The first group defines the defaults.
+pub fn optimizer_from_groups(
+    groups: Vec<(Vec<Tensor>, Map<String, Value>)>,
+    spec: &Value,
+) -> Result<Box<dyn Optimize + Send>> {
+    let empty = Map::new();
+    let (name, base) = split("optimizer", spec, &empty)?;
+    let key = name.to_ascii_lowercase();
+    let merged: Vec<(Vec<Tensor>, Map<String, Value>)> = groups
+        .into_iter()
+        .map(|(params, overrides)| {
+            let mut map = base.clone();
+            map.extend(overrides);
+            (params, map)
+        })
+        .collect();
     Ok(match key.as_str() {
-        "sgd" => {
-            let f = with(&["momentum", "dampening", "nesterov"])?;
+        "sgd" => grouped(merged, |m| {
+            let f = optimizer_fields(name, m, &["momentum", "dampening", "nesterov"])?;
             let d = SgdConfig::default();
-            let c = SgdConfig {
+            Ok(SgdConfig {
                 lr: f.lr(d.lr)?,
                 momentum: f.f32("momentum", d.momentum)?,
                 dampening: f.f32("dampening", d.dampening)?,
                 weight_decay: f.f32("weightDecay", d.weight_decay)?,
                 nesterov: f.bool("nesterov", d.nesterov)?,
-            };
-            Box::new(Sgd::new(params, c)?)
-        }
-        "adam" | "adamw" => {
-            let f = with(&["beta1", "beta2", "epsilon", "amsgrad"])?;
-            if key == "adam" {
-                let d = AdamConfig::default();
-                let c = AdamConfig {
-                    lr: f.lr(d.lr)?,
-                    betas: (f.f32("beta1", d.betas.0)?, f.f32("beta2", d.betas.1)?),
-                    eps: f.f32("epsilon", d.eps)?,
-                    weight_decay: f.f32("weightDecay", d.weight_decay)?,
-                    amsgrad: f.bool("amsgrad", d.amsgrad)?,
-                };
-                Box::new(Adam::new(params, c)?)
-            } else {
-                let d = AdamWConfig::default();
-                let c = AdamWConfig {
-                    lr: f.lr(d.lr)?,
-                    betas: (f.f32("beta1", d.betas.0)?, f.f32("beta2", d.betas.1)?),
-                    eps: f.f32("epsilon", d.eps)?,
-                    weight_decay: f.f32("weightDecay", d.weight_decay)?,
-                    amsgrad: f.bool("amsgrad", d.amsgrad)?,
-                };
-                Box::new(AdamW::new(params, c)?)
-            }
-        }
-        "rmsprop" => {
-            let f = with(&["alpha", "epsilon", "momentum", "centered"])?;
+            })
+        })?,
+        "adam" => grouped(merged, |m| {
+            let f = optimizer_fields(name, m, &["beta1", "beta2", "epsilon", "amsgrad"])?;
+            let d = AdamConfig::default();
+            Ok(AdamConfig {
+                lr: f.lr(d.lr)?,
+                betas: (f.f32("beta1", d.betas.0)?, f.f32("beta2", d.betas.1)?),
+                eps: f.f32("epsilon", d.eps)?,
+                weight_decay: f.f32("weightDecay", d.weight_decay)?,
+                amsgrad: f.bool("amsgrad", d.amsgrad)?,
+            })
+        })?,
+        "adamw" => grouped(merged, |m| {
+            let f = optimizer_fields(name, m, &["beta1", "beta2", "epsilon", "amsgrad"])?;
+            let d = AdamWConfig::default();
+            Ok(AdamWConfig {
+                lr: f.lr(d.lr)?,
+                betas: (f.f32("beta1", d.betas.0)?, f.f32("beta2", d.betas.1)?),
+                eps: f.f32("epsilon", d.eps)?,
+                weight_decay: f.f32("weightDecay", d.weight_decay)?,
+                amsgrad: f.bool("amsgrad", d.amsgrad)?,
+            })
+        })?,
+        "rmsprop" => grouped(merged, |m| {
+            let f = optimizer_fields(name, m, &["alpha", "epsilon", "momentum", "centered"])?;
             let d = RmsPropConfig::default();
-            let c = RmsPropConfig {
+            Ok(RmsPropConfig {
                 lr: f.lr(d.lr)?,
                 alpha: f.f32("alpha", d.alpha)?,
                 eps: f.f32("epsilon", d.eps)?,
                 weight_decay: f.f32("weightDecay", d.weight_decay)?,
                 momentum: f.f32("momentum", d.momentum)?,
                 centered: f.bool("centered", d.centered)?,
-            };
-            Box::new(RmsProp::new(params, c)?)
-        }
-        "adagrad" => {
-            let f = with(&["lrDecay", "initialAccumulatorValue", "epsilon"])?;
+            })
+        })?,
+        "adagrad" => grouped(merged, |m| {
+            let f = optimizer_fields(name, m, &["lrDecay", "initialAccumulatorValue", "epsilon"])?;
             let d = AdagradConfig::default();
-            let c = AdagradConfig {
+            Ok(AdagradConfig {
                 lr: f.lr(d.lr)?,
                 lr_decay: f.f32("lrDecay", d.lr_decay)?,
                 weight_decay: f.f32("weightDecay", d.weight_decay)?,
                 initial_accumulator_value: f
                     .f32("initialAccumulatorValue", d.initial_accumulator_value)?,
                 eps: f.f32("epsilon", d.eps)?,
-            };
-            Box::new(Adagrad::new(params, c)?)
-        }
-        "adadelta" => {
-            let f = with(&["rho", "epsilon"])?;
+            })
+        })?,
+        "adadelta" => grouped(merged, |m| {
+            let f = optimizer_fields(name, m, &["rho", "epsilon"])?;
             let d = AdadeltaConfig::default();
-            let c = AdadeltaConfig {
+            Ok(AdadeltaConfig {
                 lr: f.lr(d.lr)?,
                 rho: f.f32("rho", d.rho)?,
                 eps: f.f32("epsilon", d.eps)?,
                 weight_decay: f.f32("weightDecay", d.weight_decay)?,
-            };
-            Box::new(Adadelta::new(params, c)?)
-        }
-        "adamax" => {
-            let f = with(&["beta1", "beta2", "epsilon"])?;
+            })
+        })?,
+        "adamax" => grouped(merged, |m| {
+            let f = optimizer_fields(name, m, &["beta1", "beta2", "epsilon"])?;
             let d = AdamaxConfig::default();
-            let c = AdamaxConfig {
+            Ok(AdamaxConfig {
                 lr: f.lr(d.lr)?,
                 betas: (f.f32("beta1", d.betas.0)?, f.f32("beta2", d.betas.1)?),
                 eps: f.f32("epsilon", d.eps)?,
                 weight_decay: f.f32("weightDecay", d.weight_decay)?,
-            };
-            Box::new(Adamax::new(params, c)?)
-        }
-        "lion" => {
-            let f = with(&["beta1", "beta2"])?;
+            })
+        })?,
+        "lion" => grouped(merged, |m| {
+            let f = optimizer_fields(name, m, &["beta1", "beta2"])?;
             let d = LionConfig::default();
-            let c = LionConfig {
+            Ok(LionConfig {
                 lr: f.lr(d.lr)?,
                 betas: (f.f32("beta1", d.betas.0)?, f.f32("beta2", d.betas.1)?),
                 weight_decay: f.f32("weightDecay", d.weight_decay)?,
-            };
-            Box::new(Lion::new(params, c)?)
-        }
+            })
+        })?,
         _ => {
             return Err(bad(
                 "optimizer",
@@ -272,8 +372,48 @@ pub fn optimizer_from_spec(params: Vec<Tensor>, spec: &Value) -> Result<Box<dyn 
     })
 }
 
+/// The options of optimizer `name` in `map`, rejecting keys the algorithm does not have.
+fn optimizer_fields<'a>(
+    name: &'a str,
+    map: &'a Map<String, Value>,
+    extra: &[&str],
+) -> Result<Fields<'a>> {
+    // Clipping options belong to the training step; `clipping_from_spec` reads them.
+    let common = ["lr", "learningRate", "weightDecay", "clipNorm", "clipValue"];
+    let allowed: Vec<&str> = common.iter().chain(extra).copied().collect();
+    Fields::new("optimizer", name, map, &allowed)
+}
+
+/// An `Optimizer<R>` with one parameter group per entry, each configured by `config`.
+fn grouped<R>(
+    groups: Vec<(Vec<Tensor>, Map<String, Value>)>,
+    config: impl Fn(&Map<String, Value>) -> Result<R>,
+) -> Result<Box<dyn Optimize + Send>>
+where
+    R: Rule + 'static,
+    Optimizer<R>: Optimize + Send,
+{
+    let mut it = groups.into_iter();
+    let (params, map) = it
+        .next()
+        .ok_or_else(|| bad("optimizer", "no parameter groups".to_owned()))?;
+    let mut opt = Optimizer::new(params, config(&map)?)?;
+    for (params, map) in it {
+        opt.add_param_group(
+            params,
+            GroupOptions {
+                lr: None,
+                config: Some(config(&map)?),
+            },
+        )?;
+    }
+    Ok(Box::new(opt))
+}
+
 const LOSSES: &str = "meanSquaredError (mse), meanAbsoluteError (mae), huber, binaryCrossentropy, \
-                      categoricalCrossentropy, sparseCategoricalCrossentropy";
+                      categoricalCrossentropy, sparseCategoricalCrossentropy, \
+                      kullbackLeiblerDivergence (kld), hinge, squaredHinge, cosineSimilarity, logCosh, \
+                      poisson";
 
 /// A loss from a spec: a Keras name, or an object with `fromLogits` (cross-entropies) or `delta`
 /// (huber).
@@ -282,6 +422,10 @@ pub fn loss_from_spec(spec: &Value) -> Result<LossKind> {
     let (name, map) = split("loss", spec, &empty)?;
     let logits = |map| -> Result<bool> {
         Fields::new("loss", name, map, &["fromLogits"])?.bool("fromLogits", false)
+    };
+    let plain = |kind: LossKind| -> Result<LossKind> {
+        Fields::new("loss", name, map, &[])?;
+        Ok(kind)
     };
     Ok(match name {
         "meanSquaredError" | "mse" => {
@@ -308,6 +452,12 @@ pub fn loss_from_spec(spec: &Value) -> Result<LossKind> {
         "sparseCategoricalCrossentropy" => LossKind::SparseCategoricalCrossEntropy {
             from_logits: logits(map)?,
         },
+        "kullbackLeiblerDivergence" | "kld" | "klDivergence" => plain(LossKind::KlDivergence)?,
+        "hinge" => plain(LossKind::Hinge)?,
+        "squaredHinge" => plain(LossKind::SquaredHinge)?,
+        "cosineSimilarity" => plain(LossKind::CosineSimilarity)?,
+        "logCosh" | "logcosh" => plain(LossKind::LogCosh)?,
+        "poisson" => plain(LossKind::Poisson)?,
         _ => {
             return Err(bad(
                 "loss",

@@ -18,7 +18,7 @@ use ferrograd_nn::module::{
 };
 use ferrograd_nn::spec::{
     checkpoint_from_spec, clipping_from_spec, early_stopping_from_spec, loss_from_spec,
-    metric_from_name, optimizer_from_spec, plateau_from_spec, schedule_from_spec,
+    metric_from_name, optimizer_from_named, plateau_from_spec, schedule_from_spec,
 };
 use ferrograd_nn::train::{
     BatchLogs, CallbackList, Control, EpochLogs, FitCallback, FitOptions, History, Logs, Samples,
@@ -520,11 +520,7 @@ fn build_trainer(model: Network, spec: &Value) -> std::result::Result<Trainer, (
         Ok(p) => p,
         Err(e) => return Err((model, e)),
     };
-    let params: Vec<Tensor> = named_parameters(&model)
-        .into_iter()
-        .map(|(_, t)| t)
-        .collect();
-    match optimizer_from_spec(params, &opt_spec) {
+    match optimizer_from_named(named_parameters(&model), &opt_spec) {
         Ok(opt) => {
             let mut trainer = Trainer::new(model, losses[0], opt, metrics);
             if let Err(e) = trainer.set_output_losses(losses, loss_weights) {

@@ -2,7 +2,7 @@
 
 use ferrograd_core::Tensor;
 use ferrograd_nn::optim::Optimize;
-use ferrograd_nn::spec::{clipping_from_spec, loss_from_spec, optimizer_from_spec};
+use ferrograd_nn::spec::{clipping_from_spec, loss_from_spec, optimizer_from_groups};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use parking_lot::Mutex;
@@ -29,21 +29,63 @@ pub struct NativeOptimizer {
 
 #[napi]
 impl NativeOptimizer {
-    /// Builds the optimizer described by `spec` (JSON) over `params`.
+    /// Builds the optimizer described by `spec` (JSON) over parameter groups: `groups[g]` are
+    /// the tensors of group `g` and `options[g]` (JSON object) its overrides of the spec's
+    /// options (PyTorch `param_groups`).
     #[napi(factory, catch_unwind)]
-    pub fn create(params: Vec<&NativeTensor>, spec: String) -> Result<NativeOptimizer, ErrorCode> {
+    pub fn create(
+        groups: Vec<Vec<&NativeTensor>>,
+        options: Vec<String>,
+        spec: String,
+    ) -> Result<NativeOptimizer, ErrorCode> {
         let spec = parse("optimizer", &spec)?;
-        let params: Vec<Tensor> = params
-            .iter()
-            .map(|p| p.get("optimizer"))
-            .collect::<FgResult<_>>()?;
+        if groups.is_empty() || groups.len() != options.len() {
+            return Err(fg_error(
+                ErrorCode::Core("ValueError"),
+                format!(
+                    "optimizer: {} parameter groups but {} option sets",
+                    groups.len(),
+                    options.len()
+                ),
+            ));
+        }
+        let mut all = Vec::new();
+        let mut built = Vec::with_capacity(groups.len());
+        for (g, (params, text)) in groups.iter().zip(&options).enumerate() {
+            let params: Vec<Tensor> = params
+                .iter()
+                .map(|p| p.get("optimizer"))
+                .collect::<FgResult<_>>()?;
+            let overrides = match parse("optimizer", text)? {
+                serde_json::Value::Object(map) => map,
+                other => {
+                    return Err(fg_error(
+                        ErrorCode::Core("ValueError"),
+                        format!("optimizer: options of group {g} must be an object, got {other}"),
+                    ))
+                }
+            };
+            all.extend(params.iter().cloned());
+            built.push((params, overrides));
+        }
         let clip = clipping_from_spec(&spec).map_err(core_err)?;
-        let opt = optimizer_from_spec(params.clone(), &spec).map_err(core_err)?;
+        let opt = optimizer_from_groups(built, &spec).map_err(core_err)?;
         Ok(NativeOptimizer {
             inner: Mutex::new(opt),
-            params,
+            params: all,
             clip,
         })
+    }
+
+    /// Learning rate of every parameter group (schedules scale them together).
+    #[napi(catch_unwind)]
+    pub fn group_lrs(&self) -> Vec<f64> {
+        self.inner
+            .lock()
+            .group_lrs()
+            .into_iter()
+            .map(f64::from)
+            .collect()
     }
 
     /// Applies one update from the parameters' gradients (clipping first, if configured).
@@ -90,5 +132,23 @@ pub fn compute_loss(
     let value = kind
         .compute(&pred.get("loss")?, &target.get("loss")?)
         .map_err(core_err)?;
+    NativeTensor::wrap(&env, value)
+}
+
+/// A pair/triplet loss or `klDiv` by name (see `ferrograd_nn::loss::named_loss`), with options
+/// as JSON, over tensors in PyTorch's argument order; a differentiable tensor.
+#[napi(catch_unwind)]
+pub fn named_loss(
+    env: Env,
+    name: String,
+    options: String,
+    tensors: Vec<&NativeTensor>,
+) -> Result<NativeTensor, ErrorCode> {
+    let options = parse("loss", &options)?;
+    let tensors: Vec<Tensor> = tensors
+        .iter()
+        .map(|t| t.get("loss"))
+        .collect::<FgResult<_>>()?;
+    let value = ferrograd_nn::loss::named_loss(&name, &options, &tensors).map_err(core_err)?;
     NativeTensor::wrap(&env, value)
 }

@@ -21,6 +21,7 @@ pub mod categorical;
 pub mod divergence;
 pub mod embedding;
 pub mod margin;
+mod named;
 pub mod regression;
 
 pub use binary::{
@@ -36,6 +37,7 @@ pub use embedding::{
     PAIRWISE_DISTANCE_EPS,
 };
 pub use margin::{hinge_loss, squared_hinge_loss};
+pub use named::{named_loss, NAMED_LOSSES};
 pub use regression::{huber_loss, l1_loss, mae_loss, mse_loss, smooth_l1_loss};
 
 use ferrograd_core::{Error, Result, Tensor};

@@ -83,6 +83,8 @@ pub struct ParamGroup<R> {
     pub params: Vec<Tensor>,
     /// Current learning rate (what schedules change).
     pub lr: f32,
+    /// The learning rate the group was created with: schedules keep the ratios between groups.
+    pub initial_lr: f32,
     /// Hyper-parameters of this group.
     pub config: R,
 }
@@ -167,7 +169,12 @@ impl<R: Rule> Optimizer<R> {
             }
         }
         self.slots.push(vec![None; params.len()]);
-        self.groups.push(ParamGroup { params, lr, config });
+        self.groups.push(ParamGroup {
+            params,
+            lr,
+            initial_lr: lr,
+            config,
+        });
         Ok(self.groups.len() - 1)
     }
 
@@ -181,11 +188,18 @@ impl<R: Rule> Optimizer<R> {
         self.groups.first().map_or(self.defaults.lr(), |g| g.lr)
     }
 
-    /// Sets the learning rate of every group (what a schedule does each step).
+    /// Sets the learning rate of the first group to `lr` and scales the others in proportion
+    /// to their initial learning rates (what a schedule does: a group created with 10x the base
+    /// LR keeps 10x the scheduled LR, as PyTorch's multiplicative schedulers).
     pub fn set_lr(&mut self, lr: f32) -> Result<()> {
         rules::check_lr(lr)?;
+        let base = self.groups.first().map_or(0.0, |g| g.initial_lr);
         for g in &mut self.groups {
-            g.lr = lr;
+            g.lr = if base > 0.0 {
+                lr * (g.initial_lr / base)
+            } else {
+                lr
+            };
         }
         Ok(())
     }
@@ -416,6 +430,8 @@ pub trait Optimize {
     fn state_dict(&self) -> OptimizerState;
     /// See [`Optimizer::load_state_dict`].
     fn load_state_dict(&mut self, state: &OptimizerState) -> Result<()>;
+    /// The current learning rate of every parameter group, in order.
+    fn group_lrs(&self) -> Vec<f32>;
 }
 
 impl<R: Rule> Optimize for Optimizer<R> {
@@ -436,5 +452,8 @@ impl<R: Rule> Optimize for Optimizer<R> {
     }
     fn load_state_dict(&mut self, state: &OptimizerState) -> Result<()> {
         Optimizer::load_state_dict(self, state)
+    }
+    fn group_lrs(&self) -> Vec<f32> {
+        self.groups.iter().map(|g| g.lr).collect()
     }
 }

@@ -4,9 +4,9 @@
 use ferrograd_core::{Error, Result, Tensor};
 
 use crate::loss::{
-    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
-    mse_loss, nll_loss, sparse_cross_entropy, weighted, BceOptions, BceWithLogitsOptions,
-    CrossEntropyOptions, NllOptions, Reduction, SparseCrossEntropyOptions,
+    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, hinge_loss, huber_loss,
+    l1_loss, mse_loss, nll_loss, sparse_cross_entropy, squared_hinge_loss, weighted, BceOptions,
+    BceWithLogitsOptions, CrossEntropyOptions, NllOptions, Reduction, SparseCrossEntropyOptions,
 };
 
 /// Probabilities are clamped to `[PROB_EPS, 1]` before the log in the non-logit categorical
@@ -43,6 +43,20 @@ pub enum LossKind {
         /// Predictions are logits (softmax fused in) rather than probabilities.
         from_logits: bool,
     },
+    /// Keras' `kld`: `Σ_j y_j log(y_j / p_j)` per sample over the last axis, both clipped to
+    /// `[1e-7, 1]` (targets and predictions are probability distributions).
+    KlDivergence,
+    /// `max(0, 1 - y·p)` per element with labels in `{-1, 1}` (0/1 labels are mapped to -1/1,
+    /// as Keras).
+    Hinge,
+    /// `max(0, 1 - y·p)²` per element, labels as [`LossKind::Hinge`].
+    SquaredHinge,
+    /// Keras' `cosine_similarity` loss: `-<ŷ, ŷ'>` of the L2-normalised rows (-1 is best).
+    CosineSimilarity,
+    /// `log(cosh(p - y))` per element: quadratic near 0, linear far away.
+    LogCosh,
+    /// Poisson negative log-likelihood `p - y·log(p + 1e-7)` per element (`p` is a rate > 0).
+    Poisson,
 }
 
 impl LossKind {
@@ -56,6 +70,12 @@ impl LossKind {
             LossKind::BinaryCrossEntropyWithLogits => "binary_crossentropy_with_logits",
             LossKind::CategoricalCrossEntropy { .. } => "categorical_crossentropy",
             LossKind::SparseCategoricalCrossEntropy { .. } => "sparse_categorical_crossentropy",
+            LossKind::KlDivergence => "kl_divergence",
+            LossKind::Hinge => "hinge",
+            LossKind::SquaredHinge => "squared_hinge",
+            LossKind::CosineSimilarity => "cosine_similarity",
+            LossKind::LogCosh => "log_cosh",
+            LossKind::Poisson => "poisson",
         }
     }
 
@@ -145,7 +165,61 @@ impl LossKind {
                     )
                 }
             }
+            LossKind::KlDivergence => {
+                same_shape("klDivergence", pred, target)?;
+                let y = target.clamp(Some(PROB_EPS), Some(1.0))?;
+                let p = pred.clamp(Some(PROB_EPS), Some(1.0))?;
+                y.mul(&y.log()?.sub(&p.log()?)?)?.sum(Some(&[-1]), false)
+            }
+            LossKind::Hinge => hinge_loss(pred, &signed_labels(target)?, none),
+            LossKind::SquaredHinge => squared_hinge_loss(pred, &signed_labels(target)?, none),
+            LossKind::CosineSimilarity => {
+                same_shape("cosineSimilarity", pred, target)?;
+                let unit = |t: &Tensor| -> Result<Tensor> {
+                    let norm = t
+                        .square()?
+                        .sum(Some(&[-1]), true)?
+                        .clamp(Some(1e-12), None)?;
+                    t.div(&norm.sqrt()?)
+                };
+                unit(pred)?
+                    .mul(&unit(target)?)?
+                    .sum(Some(&[-1]), false)?
+                    .neg()
+            }
+            LossKind::LogCosh => {
+                same_shape("logCosh", pred, target)?;
+                // log cosh x = x + softplus(-2x) - log 2, stable for large |x|.
+                let x = pred.sub(target)?;
+                x.add(&x.mul_scalar(-2.0)?.softplus()?)?
+                    .add_scalar(-std::f32::consts::LN_2)
+            }
+            LossKind::Poisson => {
+                same_shape("poisson", pred, target)?;
+                pred.sub(&target.mul(&pred.add_scalar(PROB_EPS)?.log()?)?)
+            }
         }
+    }
+}
+
+fn same_shape(op: &'static str, pred: &Tensor, target: &Tensor) -> Result<()> {
+    if pred.dims() != target.dims() {
+        return Err(Error::ShapeMismatch {
+            op,
+            lhs: pred.dims().to_vec(),
+            rhs: target.dims().to_vec(),
+            reason: "targets must have the shape of the predictions".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Maps 0/1 labels to -1/1 (Keras' hinge convention); -1/1 labels pass through.
+fn signed_labels(target: &Tensor) -> Result<Tensor> {
+    if target.to_vec().iter().all(|&v| v == 0.0 || v == 1.0) {
+        target.mul_scalar(2.0)?.add_scalar(-1.0)
+    } else {
+        Ok(target.clone())
     }
 }
 
