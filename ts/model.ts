@@ -3,6 +3,7 @@ import './internal/dispose';
 import { NativeModel, loadNativeModel } from './native';
 import { ValueError, native, nativeAsync } from './errors';
 import { LayerSpec } from './layers';
+import { ProgressPrinter } from './progress';
 import { Tensor } from './tensor';
 
 /**
@@ -120,43 +121,6 @@ export interface BatchProgress {
   logs: Record<string, number>;
   /** Seconds since the epoch began. */
   seconds: number;
-}
-
-function formatLogs(logs: Record<string, number>): string {
-  return Object.entries(logs)
-    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-    .join('  ');
-}
-
-/** Renders `fit` progress: a redrawn bar on a TTY, plain lines otherwise. */
-class ProgressPrinter {
-  private readonly tty = process.stdout.isTTY === true;
-  private barShown = false;
-
-  constructor(
-    private readonly epochs: number,
-    private readonly batchSize: number,
-  ) {}
-
-  batch(p: BatchProgress): void {
-    if (!this.tty) return;
-    const width = 24;
-    const done = Math.round((width * p.batch) / p.batches);
-    const bar = '='.repeat(Math.max(0, done - 1)) + '>' + '.'.repeat(width - done);
-    const rate = p.seconds > 0 ? p.batch / p.seconds : 0;
-    const eta = rate > 0 ? (p.batches - p.batch) / rate : 0;
-    const samples = Math.round(rate * this.batchSize);
-    const line = `epoch ${p.epoch + 1}/${this.epochs} [${bar}] ${p.batch}/${p.batches}  ETA ${eta.toFixed(0)}s  ${samples} samples/s  ${formatLogs(p.logs)}`;
-    process.stdout.write(`\r${line.slice(0, (process.stdout.columns ?? 120) - 1)}\x1b[K`);
-    this.barShown = true;
-  }
-
-  epoch(e: EpochLogs): void {
-    const line = `epoch ${e.epoch + 1}/${this.epochs}  ${formatLogs(e.logs)}  (${e.seconds.toFixed(1)} s, ${Math.round(e.samplesPerSec)} samples/s)`;
-    if (this.tty && this.barShown) process.stdout.write('\r\x1b[K');
-    this.barShown = false;
-    console.log(line);
-  }
 }
 
 /** What `fit` returns. */
