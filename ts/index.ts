@@ -25,6 +25,14 @@ export type { ActivationArgs, ActivationName, BatchNormArgs, DenseArgs, LayerNam
 export { Model, Sequential, loadModel, sequential } from './model';
 export { SymbolicTensor, input, model } from './functional';
 export type { InputArgs, ModelArgs } from './functional';
+export { Module } from './module';
+export type { ModuleChild } from './module';
+export type { LossFn, ModuleCompileArgs, ModuleFitArgs } from './module_fit';
+export type { LoadStateDictOptions, LoadStateDictResult, StateDict, StateEntry } from './module_state';
+export type { Initializer, InitializerName } from './initializers';
+export { metrics } from './metrics';
+export type { MetricName } from './metrics';
+export { ProgressPrinter } from './progress';
 export { loadCsv, loadIdx, loadMnist } from './datasets';
 export { Optimizer, loss, losses, optimizer } from './optimizers';
 export { epochLogger, historyToSvg, saveHistorySvg } from './history';

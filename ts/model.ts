@@ -3,12 +3,15 @@ import './internal/dispose';
 import { NativeModel, loadNativeModel } from './native';
 import { ValueError, native, nativeAsync } from './errors';
 import { LayerSpec } from './layers';
+import { ProgressPrinter } from './progress';
 import { Tensor } from './tensor';
 
 /**
  * An optimizer by name (`'adam'`) or with options (`{ type: 'sgd', lr: 0.1, momentum: 0.9 }`).
  * `clipNorm` (global L2 norm) and `clipValue` (per element) clip the gradients before each step,
- * like Keras' `clipnorm` / `clipvalue`.
+ * like Keras' `clipnorm` / `clipvalue`. In `compile`, `paramGroups` gives groups of parameters
+ * their own options (PyTorch `param_groups`), selected by name pattern (exact, `prefix*` or
+ * `*suffix`): `{ type: 'adamw', weightDecay: 0.01, paramGroups: [{ params: ['*.bias'], weightDecay: 0 }] }`.
  */
 export type OptimizerSpec =
   | 'sgd'
@@ -38,6 +41,13 @@ export type LossSpec =
   | 'binaryCrossentropy'
   | 'categoricalCrossentropy'
   | 'sparseCategoricalCrossentropy'
+  | 'kld'
+  | 'kullbackLeiblerDivergence'
+  | 'hinge'
+  | 'squaredHinge'
+  | 'cosineSimilarity'
+  | 'logCosh'
+  | 'poisson'
   | { type: string; fromLogits?: boolean; delta?: number };
 
 /**
@@ -122,43 +132,6 @@ export interface BatchProgress {
   logs: Record<string, number>;
   /** Seconds since the epoch began. */
   seconds: number;
-}
-
-function formatLogs(logs: Record<string, number>): string {
-  return Object.entries(logs)
-    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-    .join('  ');
-}
-
-/** Renders `fit` progress: a redrawn bar on a TTY, plain lines otherwise. */
-class ProgressPrinter {
-  private readonly tty = process.stdout.isTTY === true;
-  private barShown = false;
-
-  constructor(
-    private readonly epochs: number,
-    private readonly batchSize: number,
-  ) {}
-
-  batch(p: BatchProgress): void {
-    if (!this.tty) return;
-    const width = 24;
-    const done = Math.round((width * p.batch) / p.batches);
-    const bar = '='.repeat(Math.max(0, done - 1)) + '>' + '.'.repeat(width - done);
-    const rate = p.seconds > 0 ? p.batch / p.seconds : 0;
-    const eta = rate > 0 ? (p.batches - p.batch) / rate : 0;
-    const samples = Math.round(rate * this.batchSize);
-    const line = `epoch ${p.epoch + 1}/${this.epochs} [${bar}] ${p.batch}/${p.batches}  ETA ${eta.toFixed(0)}s  ${samples} samples/s  ${formatLogs(p.logs)}`;
-    process.stdout.write(`\r${line.slice(0, (process.stdout.columns ?? 120) - 1)}\x1b[K`);
-    this.barShown = true;
-  }
-
-  epoch(e: EpochLogs): void {
-    const line = `epoch ${e.epoch + 1}/${this.epochs}  ${formatLogs(e.logs)}  (${e.seconds.toFixed(1)} s, ${Math.round(e.samplesPerSec)} samples/s)`;
-    if (this.tty && this.barShown) process.stdout.write('\r\x1b[K');
-    this.barShown = false;
-    console.log(line);
-  }
 }
 
 /** What `fit` returns. */

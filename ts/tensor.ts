@@ -2,6 +2,7 @@ import './internal/dispose';
 
 import { NativeTensor } from './native';
 import { FerrogradError, ShapeError, ValueError, native, nativeAsync } from './errors';
+import { track } from './internal/scope';
 
 /** Element types. Only `'float32'` is implemented today; the others are reserved names. */
 export type DType = 'float32' | 'float64' | 'bfloat16' | 'int32' | 'int64' | 'bool';
@@ -65,6 +66,7 @@ export class Tensor implements Disposable {
   /** @internal Wraps a native handle; use {@link tensor} or the factories to create tensors. */
   constructor(handle: NativeTensor) {
     this.native = handle;
+    track(this);
   }
 
   // ---- properties ---------------------------------------------------------------------
