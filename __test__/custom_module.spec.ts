@@ -156,7 +156,7 @@ test('registration checks names, leaves and duplicates', (t) => {
   t.throws(() => m.addBuffer('a.b', zeros([2])), { instanceOf: ValueError, message: /without '\.'/ });
   const leaf = zeros([2], { requiresGrad: true });
   t.throws(() => m.addParameter('v', leaf.mul(2)), { instanceOf: ValueError, message: /not a leaf; register t\.detach\(\)/ });
-  t.throws(() => m.parameter('u', [2, 2], 'orthogonal' as never), { instanceOf: ValueError, message: /unknown initializer 'orthogonal'/ });
+  t.throws(() => m.parameter('u', [2, 2], 'orthogonall' as never), { instanceOf: ValueError, message: /parameter\('u'\): .*unknown initializer 'orthogonall'/ });
   t.throws(() => m.parameter('u', [2, 2], () => zeros([3])), { instanceOf: ValueError, message: /returned shape \[3\], expected \[2, 2\]/ });
   // A field whose name collides with a registered parameter.
   Object.assign(m, { w: zeros([3]) });

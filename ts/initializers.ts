@@ -1,33 +1,50 @@
 /** Weight initializers for {@link Module.parameter}, by Keras name or as a function. */
 
-import { ValueError } from './errors';
-import { full, rand, randn } from './creation';
+import { initialize as nativeInitialize } from './native';
+import { ValueError, native } from './errors';
 import { Tensor } from './tensor';
 
 /**
- * Built-in initializers (Keras names). Fans follow Keras' layout, the one ferrograd's `dense`
- * weights use: a `[in, out]` matrix has fan-in `in` and fan-out `out`; for rank > 2 the leading
- * axes are the receptive field (`[...kernel, in, out]`); a vector has fan-in = fan-out = its length.
+ * Built-in initializers (Keras names), computed natively. Fans follow Keras' layout, the one
+ * ferrograd's `dense` weights use: a `[in, out]` matrix has fan-in `in` and fan-out `out`; for
+ * rank > 2 the leading axes are the receptive field (`[...kernel, in, out]`); a vector has
+ * fan-in = fan-out = its length.
  *
- * - `glorotUniform`: U(±√(6 / (fanIn + fanOut))) — the default, as Keras `Dense`.
- * - `glorotNormal`: N(0, 2 / (fanIn + fanOut)).
+ * - `glorotUniform`: U(±√(6 / (fanIn + fanOut))) — the default, as Keras `Dense`; `glorotNormal`:
+ *   N(0, 2 / (fanIn + fanOut)).
  * - `heUniform`: U(±√(6 / fanIn)); `heNormal`: N(0, 2 / fanIn) (ReLU networks).
- * - `lecunNormal`: N(0, 1 / fanIn) (SELU / tanh networks).
+ * - `lecunUniform`: U(±√(3 / fanIn)); `lecunNormal`: N(0, 1 / fanIn) (SELU / tanh networks).
+ * - `randomUniform`: U(±0.05); `randomNormal`: N(0, 0.05²) (the course notes' "small random").
+ * - `orthogonal`: a (semi-)orthogonal matrix (Saxe et al.).
  * - `zeros`, `ones`.
  *
  * The normal variants draw from a plain (not truncated) normal distribution.
  */
-export type InitializerName = 'zeros' | 'ones' | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'lecunNormal';
+export type InitializerName =
+  | 'zeros'
+  | 'ones'
+  | 'glorotUniform'
+  | 'glorotNormal'
+  | 'heUniform'
+  | 'heNormal'
+  | 'lecunUniform'
+  | 'lecunNormal'
+  | 'randomUniform'
+  | 'randomNormal'
+  | 'orthogonal';
 
-/** An initializer name, or a function returning the initial values for a shape. */
-export type Initializer = InitializerName | ((shape: number[]) => Tensor);
+/** An initializer with parameters. */
+export type InitializerConfig =
+  | { type: 'constant'; value: number }
+  | { type: 'randomUniform'; minval?: number; maxval?: number }
+  | { type: 'randomNormal'; mean?: number; stddev?: number }
+  | { type: 'glorotUniform' | 'glorotNormal' | 'orthogonal'; gain?: number };
 
-function fans(shape: number[]): [number, number] {
-  if (shape.length === 0) return [1, 1];
-  if (shape.length === 1) return [shape[0]!, shape[0]!];
-  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
-  return [shape.at(-2)! * receptive, shape.at(-1)! * receptive];
-}
+/** How `dense` weights are initialised: a name or a configured initializer. */
+export type InitializerSpec = InitializerName | InitializerConfig;
+
+/** An initializer spec, or a function returning the initial values for a shape. */
+export type Initializer = InitializerSpec | ((shape: number[]) => Tensor);
 
 /**
  * A new tensor of `shape` drawn by `init` (random draws come from the global generator, so
@@ -43,29 +60,10 @@ export function initialize(shape: number[], init: Initializer, op: string): Tens
     }
     return t;
   }
-  const [fanIn, fanOut] = fans(shape);
-  switch (init) {
-    case 'zeros':
-      return full(shape, 0);
-    case 'ones':
-      return full(shape, 1);
-    case 'glorotUniform': {
-      const limit = Math.sqrt(6 / (fanIn + fanOut));
-      return rand(shape, -limit, limit);
-    }
-    case 'glorotNormal':
-      return randn(shape, 0, Math.sqrt(2 / (fanIn + fanOut)));
-    case 'heUniform': {
-      const limit = Math.sqrt(6 / fanIn);
-      return rand(shape, -limit, limit);
-    }
-    case 'heNormal':
-      return randn(shape, 0, Math.sqrt(2 / fanIn));
-    case 'lecunNormal':
-      return randn(shape, 0, Math.sqrt(1 / fanIn));
-    default:
-      throw new ValueError(
-        `${op}: unknown initializer '${String(init)}' (accepted: zeros, ones, glorotUniform, glorotNormal, heUniform, heNormal, lecunNormal, or a function)`,
-      );
+  try {
+    return new Tensor(native(() => nativeInitialize(shape, JSON.stringify(init))));
+  } catch (e) {
+    if (e instanceof ValueError) throw new ValueError(`${op}: ${e.message}`);
+    throw e;
   }
 }

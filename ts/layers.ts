@@ -6,6 +6,7 @@
 
 import { ValueError } from './errors';
 import { SymbolicTensor, applyLayer, applyMerge } from './functional';
+import type { InitializerSpec } from './initializers';
 
 /** Activation names accepted by `dense({ activation })` and `activation({ activation })`. */
 export type ActivationName =
@@ -123,6 +124,38 @@ export interface DenseArgs {
    * `{ type: 'maxNorm', maxValue: 2 }`, `{ type: 'unitNorm' }` or `{ type: 'nonNeg' }`.
    */
   kernelConstraint?: { type: 'maxNorm'; maxValue?: number } | { type: 'unitNorm' } | { type: 'nonNeg' };
+  /** Weight initializer (default `'glorotUniform'`, as Keras). */
+  kernelInitializer?: InitializerSpec;
+  /** Bias initializer (default `'zeros'`). */
+  biasInitializer?: InitializerSpec;
+  /** Penalty on the layer's outputs after the activation (sparse autoencoders), see {@link activityRegularization}. */
+  activityRegularizer?: ActivityRegularizerArgs;
+}
+
+/** Options of {@link activityRegularization} (all default 0 / off). */
+export interface ActivityRegularizerArgs {
+  /** `l1·Σ|a| / batchSize`. */
+  l1?: number;
+  /** `l2·Σa² / batchSize`. */
+  l2?: number;
+  /**
+   * KL sparsity target ρ in (0, 1): adds `klWeight · Σ_j KL(ρ ‖ ρ̂_j)` where ρ̂_j is unit j's mean
+   * activation over the batch (activations must lie in (0, 1), e.g. after a sigmoid).
+   */
+  klTarget?: number;
+  /** Weight β of the KL sparsity term (default 1 when `klTarget` is set). */
+  klWeight?: number;
+}
+
+function activityConfig(args: ActivityRegularizerArgs): object {
+  const config: Record<string, unknown> = { type: 'ActivityRegularization', l1: args.l1 ?? 0, l2: args.l2 ?? 0 };
+  if (args.klTarget !== undefined) {
+    config.kl_target = args.klTarget;
+    config.kl_weight = args.klWeight ?? 1;
+  } else if (args.klWeight !== undefined) {
+    throw new ValueError('activityRegularizer: klWeight needs klTarget');
+  }
+  return config;
 }
 
 /** Fully connected layer `y = x·W + b` (Glorot-uniform weights, zero bias, as Keras). */
@@ -135,9 +168,12 @@ export function dense(args: DenseArgs & LayerName): LayerSpec {
     if (l1 > 0) linear.kernel_l1 = l1;
     if (l2 > 0) linear.kernel_l2 = l2;
     if (args.kernelConstraint !== undefined) linear.kernel_constraint = args.kernelConstraint;
+    if (args.kernelInitializer !== undefined) linear.kernel_initializer = args.kernelInitializer;
+    if (args.biasInitializer !== undefined) linear.bias_initializer = args.biasInitializer;
     if (l1 < 0 || l2 < 0) throw new ValueError(`dense: kernelRegularizer factors must be >= 0, got l1=${l1} l2=${l2}`);
     const configs: object[] = [linear];
     if (args.activation !== undefined && args.activation !== 'linear') configs.push(activationConfig({ activation: args.activation }));
+    if (args.activityRegularizer !== undefined) configs.push(activityConfig(args.activityRegularizer));
     return { configs, outputShape: [...inputShape.slice(0, -1), units] };
   });
 }
@@ -155,6 +191,16 @@ export function activation(args: ActivationArgs & LayerName): LayerSpec {
     }
     return { configs: [config], outputShape };
   });
+}
+
+/**
+ * Identity layer that adds a penalty on its input to the training loss (Keras'
+ * `ActivityRegularization`, plus a KL sparsity target for sparse autoencoders). `evaluate`
+ * reports the data loss without it.
+ */
+export function activityRegularization(args: ActivityRegularizerArgs & LayerName): LayerSpec {
+  const config = activityConfig(args);
+  return spec('activityRegularization', args.name, (s) => ({ configs: [config], outputShape: s }));
 }
 
 /** Inverted dropout: drops a fraction `rate` of activations in training, identity in inference. */

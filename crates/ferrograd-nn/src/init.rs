@@ -126,6 +126,119 @@ impl Initializer {
         })
     }
 
+    /// An initializer from a Keras-style spec: a name (see [`Initializer::from_name`]) or an
+    /// object `{type, ...}` with `value` (constant), `minval`/`maxval` (randomUniform),
+    /// `mean`/`stddev` (randomNormal) or `gain` (glorot*, orthogonal).
+    pub fn from_spec(spec: &serde_json::Value) -> Result<Initializer> {
+        let bad = |msg: String| Error::InvalidArgument { op: "init", msg };
+        let obj = match spec {
+            serde_json::Value::String(name) => return Initializer::from_name(name),
+            serde_json::Value::Object(obj) => obj,
+            other => {
+                return Err(bad(format!(
+                    "an initializer is a name or an object with 'type', got {other}"
+                )))
+            }
+        };
+        let name = obj
+            .get("type")
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| bad(format!("initializer {spec} has no string 'type'")))?;
+        let allowed: &[&str] = match name {
+            "constant" => &["value"],
+            "randomUniform" | "uniform" => &["minval", "maxval"],
+            "randomNormal" | "normal" => &["mean", "stddev"],
+            "glorotUniform" | "xavierUniform" | "glorotNormal" | "xavierNormal" | "orthogonal" => {
+                &["gain"]
+            }
+            _ => &[],
+        };
+        if let Some(k) = obj
+            .keys()
+            .find(|k| *k != "type" && !allowed.contains(&k.as_str()))
+        {
+            return Err(bad(format!("initializer '{name}' has no option '{k}'")));
+        }
+        let num = |key: &str, default: f32| -> Result<f32> {
+            match obj.get(key) {
+                None => Ok(default),
+                Some(v) => v
+                    .as_f64()
+                    .map(|x| x as f32)
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "initializer '{name}': '{key}' must be a finite number, got {v}"
+                        ))
+                    }),
+            }
+        };
+        Ok(match name {
+            "constant" => Initializer::Constant(num("value", 0.0)?),
+            "randomUniform" | "uniform" => {
+                let (low, high) = (num("minval", -0.05)?, num("maxval", 0.05)?);
+                if low > high {
+                    return Err(bad(format!(
+                        "randomUniform needs minval <= maxval, got {low} > {high}"
+                    )));
+                }
+                Initializer::Uniform { low, high }
+            }
+            "randomNormal" | "normal" => {
+                let std = num("stddev", 0.05)?;
+                if std < 0.0 {
+                    return Err(bad(format!("randomNormal needs stddev >= 0, got {std}")));
+                }
+                Initializer::Normal {
+                    mean: num("mean", 0.0)?,
+                    std,
+                }
+            }
+            "glorotUniform" | "xavierUniform" => Initializer::XavierUniform {
+                gain: num("gain", 1.0)?,
+            },
+            "glorotNormal" | "xavierNormal" => Initializer::XavierNormal {
+                gain: num("gain", 1.0)?,
+            },
+            "orthogonal" => Initializer::Orthogonal {
+                gain: num("gain", 1.0)?,
+            },
+            other => Initializer::from_name(other)?,
+        })
+    }
+
+    /// The spec [`Initializer::from_spec`] reads back (for saved architectures). Kaiming
+    /// variants other than Keras' He defaults (fan-in, ReLU gain) are written with `None`
+    /// returned: they cannot be named in a spec.
+    pub fn to_spec(&self) -> Option<serde_json::Value> {
+        use serde_json::json;
+        let relu_in =
+            |mode: FanMode, nl: Nonlinearity| mode == FanMode::FanIn && nl == Nonlinearity::Relu;
+        Some(match *self {
+            Initializer::Zeros => json!("zeros"),
+            Initializer::Ones => json!("ones"),
+            Initializer::Constant(v) => json!({"type": "constant", "value": v}),
+            Initializer::Uniform { low, high } => {
+                json!({"type": "randomUniform", "minval": low, "maxval": high})
+            }
+            Initializer::Normal { mean, std } => {
+                json!({"type": "randomNormal", "mean": mean, "stddev": std})
+            }
+            Initializer::XavierUniform { gain } => json!({"type": "glorotUniform", "gain": gain}),
+            Initializer::XavierNormal { gain } => json!({"type": "glorotNormal", "gain": gain}),
+            Initializer::KaimingUniform { mode, nonlinearity } if relu_in(mode, nonlinearity) => {
+                json!("heUniform")
+            }
+            Initializer::KaimingNormal { mode, nonlinearity } if relu_in(mode, nonlinearity) => {
+                json!("heNormal")
+            }
+            Initializer::KaimingUniform { .. } | Initializer::KaimingNormal { .. } => return None,
+            Initializer::LecunUniform => json!("lecunUniform"),
+            Initializer::LecunNormal => json!("lecunNormal"),
+            Initializer::Orthogonal { gain } => json!({"type": "orthogonal", "gain": gain}),
+        })
+    }
+
     /// A new tensor of `shape`. `fan` overrides `(fan_in, fan_out)` (otherwise computed by
     /// [`fans`]); `seed` draws independently of the global generator.
     pub fn init(
@@ -233,4 +346,21 @@ fn orthogonal(shape: &[usize], gain: f32, seed: Option<u64>) -> Result<Tensor> {
         }
     }
     Tensor::from_vec(data, shape)
+}
+
+/// Keras' fans for a weight stored input-major (`[in, out]`, or `[...kernel, in, out]`): the
+/// layout of ferrograd's dense weights and of TypeScript `Module.parameter`. A vector has
+/// fan-in = fan-out = its length; a scalar 1.
+pub fn keras_fans(shape: &[usize]) -> (usize, usize) {
+    match shape {
+        [] => (1, 1),
+        [n] => (*n, *n),
+        _ => {
+            let receptive: usize = shape[..shape.len() - 2].iter().product();
+            (
+                shape[shape.len() - 2] * receptive,
+                shape[shape.len() - 1] * receptive,
+            )
+        }
+    }
 }

@@ -17,6 +17,7 @@
 mod data;
 mod dispatch;
 mod error;
+mod init;
 mod model;
 mod optim;
 mod runtime;

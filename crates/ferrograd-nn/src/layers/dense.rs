@@ -151,6 +151,10 @@ impl LinearConfig {
             kernel_l1: self.kernel_l1,
             kernel_l2: self.kernel_l2,
             kernel_constraint: self.kernel_constraint,
+            initializers: (
+                self.kernel_initializer.clone(),
+                self.bias_initializer.clone(),
+            ),
             training: true,
         })
     }
@@ -166,6 +170,8 @@ pub struct Linear {
     pub kernel_l2: f32,
     /// Weight constraint (see [`LinearConfig::kernel_constraint`]).
     pub kernel_constraint: Option<Constraint>,
+    /// The initializers the layer was created with (kept for its config).
+    initializers: (Initializer, Initializer),
     training: bool,
 }
 
@@ -209,6 +215,13 @@ impl Module for Linear {
         }
         if let Some(c) = &self.kernel_constraint {
             config["kernel_constraint"] = c.to_json();
+        }
+        let defaults = LinearConfig::new(1, 1);
+        if self.initializers.0 != defaults.kernel_initializer {
+            config["kernel_initializer"] = self.initializers.0.to_spec()?;
+        }
+        if self.initializers.1 != defaults.bias_initializer {
+            config["bias_initializer"] = self.initializers.1.to_spec()?;
         }
         Some(config)
     }

@@ -2,6 +2,7 @@
 //! through `Module::visit`; everything else (state dicts, freezing, counts) is generic.
 
 mod activation;
+mod activity;
 mod dense;
 mod dropout;
 mod embedding;
@@ -9,6 +10,7 @@ mod normalization;
 mod reshape;
 
 pub use activation::{Activation, ActivationKind};
+pub use activity::ActivityRegularization;
 pub use dense::{Constraint, Linear, LinearConfig};
 pub use dropout::{Dropout, GaussianNoise};
 pub use embedding::Embedding;

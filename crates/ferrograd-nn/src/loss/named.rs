@@ -104,19 +104,20 @@ pub fn named_loss(name: &str, options: &Value, tensors: &[Tensor]) -> Result<Ten
         }
         "klDiv" => {
             want(2)?;
-            let reduction =
-                match reduction_name(options)? {
-                    "mean" => KlReduction::Mean,
-                    "batchmean" => KlReduction::BatchMean,
-                    "sum" => KlReduction::Sum,
-                    "none" => KlReduction::None,
-                    other => return Err(invalid(
+            let reduction = match reduction_name(options)? {
+                "mean" => KlReduction::Mean,
+                "batchmean" => KlReduction::BatchMean,
+                "sum" => KlReduction::Sum,
+                "none" => KlReduction::None,
+                other => {
+                    return Err(invalid(
                         OP,
                         format!(
                             "unknown reduction '{other}' (accepted: mean, batchmean, sum, none)"
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             let o = KlDivOptions {
                 reduction,
                 log_target: flag(options, "logTarget")?,

@@ -12,10 +12,11 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use crate::init::Initializer;
 use crate::io::{deserialize, load_file, save_file, IoError, Result, SafeTensors};
 use crate::layers::{
-    Activation, ActivationKind, BatchNorm1d, Constraint, Dropout, Embedding, Flatten,
-    GaussianNoise, LayerNorm, LinearConfig, Permute, Reshape,
+    Activation, ActivationKind, ActivityRegularization, BatchNorm1d, Constraint, Dropout,
+    Embedding, Flatten, GaussianNoise, LayerNorm, LinearConfig, Permute, Reshape,
 };
 use crate::module::{state_dict, Graph, Merge, Module, Network, Node, NodeOp, Sequential};
 
@@ -174,8 +175,16 @@ impl LayerRegistry {
                 "kernel_l1",
                 "kernel_l2",
                 "kernel_constraint",
+                "kernel_initializer",
+                "bias_initializer",
             ])?;
             let mut c = LinearConfig::new(f.usize("in_features")?, f.usize("out_features")?);
+            if let Some(v) = f.obj.get("kernel_initializer") {
+                c.kernel_initializer = Initializer::from_spec(v).map_err(|e| f.invalid(e))?;
+            }
+            if let Some(v) = f.obj.get("bias_initializer") {
+                c.bias_initializer = Initializer::from_spec(v).map_err(|e| f.invalid(e))?;
+            }
             c.bias = f.bool("bias")?;
             if f.obj.contains_key("kernel_l1") {
                 c.kernel_l1 = f.f32("kernel_l1")?;
@@ -191,6 +200,16 @@ impl LayerRegistry {
         r.register("Activation", |f, _| {
             f.only(&["activation", "param"])?;
             Ok(Box::new(Activation::new(activation_kind(f)?)))
+        });
+        r.register("ActivityRegularization", |f, _| {
+            f.only(&["l1", "l2", "kl_target", "kl_weight"])?;
+            let kl = if f.obj.contains_key("kl_target") {
+                Some((f.f32("kl_target")?, f.f32("kl_weight")?))
+            } else {
+                None
+            };
+            let layer = ActivityRegularization::new(f.f32("l1")?, f.f32("l2")?, kl);
+            Ok(Box::new(layer.map_err(|e| f.invalid(e))?))
         });
         r.register("Dropout", |f, _| {
             f.only(&["p"])?;
