@@ -41,6 +41,7 @@ export type { Split } from './preprocessing';
 export type { CsvTable, Mnist } from './datasets';
 export { Dataset } from './dataset';
 export type { BatchOptions, Batched, DatasetElement, ShuffleOptions, TensorSlices } from './dataset';
+export type { DatasetFitArgs, TrainingBatch } from './model_stream';
 export type {
   BatchProgress,
   CompileArgs,

@@ -3,6 +3,8 @@ import './internal/dispose';
 import { NativeModel, loadNativeModel } from './native';
 import { ValueError, native, nativeAsync } from './errors';
 import { LayerSpec } from './layers';
+import { Dataset } from './dataset';
+import { DatasetFitArgs, TrainingBatch, evaluateDataset, fitDataset, predictDataset } from './model_stream';
 import { ProgressPrinter } from './progress';
 import { Tensor } from './tensor';
 
@@ -319,8 +321,20 @@ export class Model<Out extends Tensors = Tensor> implements Disposable {
     native(() => this.native.compile(optimizer, JSON.stringify(args.loss), args.metrics ?? [], schedule, args.lossWeights));
   }
 
-  /** Trains on `(x, y)` off the JS thread (one tensor, or one per input / output). */
-  async fit(x: Tensors, y: Tensors, args: FitArgs = {}): Promise<History> {
+  /**
+   * Trains on `(x, y)` off the JS thread (one tensor, or one per input / output), or on a
+   * {@link Dataset} of `[inputs, targets]` batches (streamed: one native call per batch, while
+   * the pipeline prepares the next; batching, shuffling and splitting belong to the dataset).
+   */
+  async fit(x: Tensors, y: Tensors, args?: FitArgs): Promise<History>;
+  async fit(data: Dataset<TrainingBatch>, args?: DatasetFitArgs): Promise<History>;
+  async fit(x: Tensors | Dataset<TrainingBatch>, y?: Tensors | DatasetFitArgs, maybeArgs?: FitArgs): Promise<History> {
+    if (x instanceof Dataset) return fitDataset(this as Model<Tensors>, x, (y ?? {}) as DatasetFitArgs);
+    if (y === undefined || !(y instanceof Tensor || Array.isArray(y))) throw new ValueError('fit: pass targets y with the inputs x (or a Dataset of [inputs, targets] batches)');
+    return this.fitTensors(x, y, maybeArgs ?? {});
+  }
+
+  private async fitTensors(x: Tensors, y: Tensors, args: FitArgs): Promise<History> {
     const { verbose = 1, onEpochEnd, onBatchEnd, signal, validationData, sampleWeight, ...rest } = args;
     const options = JSON.stringify(rest);
     const printer = verbose ? new ProgressPrinter(args.epochs ?? 1, args.batchSize ?? 32) : undefined;
@@ -350,14 +364,22 @@ export class Model<Out extends Tensors = Tensor> implements Disposable {
     }
   }
 
-  /** Loss and metrics on `(x, y)`, computed off the JS thread; `sampleWeight` weights each sample's loss. */
-  async evaluate(x: Tensors, y: Tensors, args: { batchSize?: number; sampleWeight?: Tensor } = {}): Promise<Record<string, number>> {
+  /**
+   * Loss and metrics on `(x, y)`, computed off the JS thread; `sampleWeight` weights each
+   * sample's loss. A {@link Dataset} of `[inputs, targets]` batches is evaluated batch by batch.
+   */
+  async evaluate(x: Tensors, y: Tensors, args?: { batchSize?: number; sampleWeight?: Tensor }): Promise<Record<string, number>>;
+  async evaluate(data: Dataset<TrainingBatch>): Promise<Record<string, number>>;
+  async evaluate(x: Tensors | Dataset<TrainingBatch>, y?: Tensors, args: { batchSize?: number; sampleWeight?: Tensor } = {}): Promise<Record<string, number>> {
+    if (x instanceof Dataset) return evaluateDataset(this as Model<Tensors>, x);
+    if (y === undefined) throw new ValueError('evaluate: pass targets y with the inputs x (or a Dataset of [inputs, targets] batches)');
     const json = await nativeAsync(() => this.native.evaluate(asList(x).map((t) => t.native), asList(y).map((t) => t.native), args.sampleWeight?.native, args.batchSize ?? 32));
     return JSON.parse(json) as Record<string, number>;
   }
 
-  /** Batched inference in eval mode, off the JS thread. */
-  async predict(x: Tensors, args: { batchSize?: number } = {}): Promise<Out> {
+  /** Batched inference in eval mode, off the JS thread (also over a {@link Dataset} of input batches). */
+  async predict(x: Tensors | Dataset<unknown>, args: { batchSize?: number } = {}): Promise<Out> {
+    if (x instanceof Dataset) return this.result(await predictDataset(this as Model<Tensors>, x, this.signature.inputs));
     const out = await nativeAsync(() => this.native.predict(asList(x).map((t) => t.native), args.batchSize ?? 32));
     return this.result(out.map((t) => new Tensor(t)));
   }

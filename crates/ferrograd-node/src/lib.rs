@@ -21,6 +21,7 @@ mod init;
 mod model;
 mod optim;
 mod runtime;
+mod stream;
 mod task;
 mod tensor;
 

@@ -52,22 +52,22 @@ impl Slot {
     }
 }
 
-type Shared = Arc<Mutex<Option<Slot>>>;
+pub(crate) type Shared = Arc<Mutex<Option<Slot>>>;
 
-fn value_error(msg: impl ToString) -> FgError {
+pub(crate) fn value_error(msg: impl ToString) -> FgError {
     fg_error(ErrorCode::Core("ValueError"), msg)
 }
 
-fn io_err(e: ferrograd_nn::io::IoError) -> FgError {
+pub(crate) fn io_err(e: ferrograd_nn::io::IoError) -> FgError {
     fg_error(ErrorCode::Core(e.code()), e.to_string())
 }
 
-fn parse_json(op: &str, text: &str) -> FgResult<Value> {
+pub(crate) fn parse_json(op: &str, text: &str) -> FgResult<Value> {
     serde_json::from_str(text).map_err(|e| value_error(format!("{op}: invalid JSON: {e}")))
 }
 
 /// Runs `f` on the model if no async task holds it.
-fn with_slot<R>(
+pub(crate) fn with_slot<R>(
     shared: &Shared,
     op: &str,
     f: impl FnOnce(&mut Slot) -> FgResult<R>,
@@ -87,13 +87,13 @@ fn with_slot<R>(
 }
 
 /// The tensors behind a list of handles.
-fn tensors(op: &str, list: &[&NativeTensor]) -> FgResult<Vec<Tensor>> {
+pub(crate) fn tensors(op: &str, list: &[&NativeTensor]) -> FgResult<Vec<Tensor>> {
     list.iter().map(|t| t.get(op)).collect()
 }
 
 /// Inputs, targets and optional sample weights as one [`Samples`] (the trainer checks counts
 /// and lengths against the model).
-fn samples(
+pub(crate) fn samples(
     op: &str,
     xs: &[&NativeTensor],
     ys: &[&NativeTensor],
@@ -106,23 +106,25 @@ fn samples(
     })
 }
 
-fn logs_json(logs: &Logs) -> Value {
+pub(crate) fn logs_json(logs: &Logs) -> Value {
     Value::Object(logs.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
 }
 
-fn epoch_json(e: &EpochLogs) -> Value {
+pub(crate) fn epoch_json(e: &EpochLogs) -> Value {
     json!({ "epoch": e.epoch, "logs": logs_json(&e.logs), "lr": e.lr, "seconds": e.seconds, "samplesPerSec": e.samples_per_sec })
 }
 
-fn history_json(h: &History) -> Value {
+pub(crate) fn history_json(h: &History) -> Value {
     json!({ "epochs": h.epochs.iter().map(epoch_json).collect::<Vec<_>>(), "cancelled": h.cancelled, "stopped": h.stopped })
 }
 
 /// Handle on a native model. Internal: users work with the TypeScript `Sequential` class.
 #[napi]
 pub struct NativeModel {
-    shared: Shared,
+    pub(crate) shared: Shared,
     cancel: Arc<AtomicBool>,
+    /// A `fit` over streamed batches in progress (see `stream.rs`).
+    pub(crate) stream: Arc<Mutex<Option<crate::stream::StreamSession>>>,
 }
 
 #[napi]
@@ -147,6 +149,7 @@ impl NativeModel {
         Ok(NativeModel {
             shared: Arc::new(Mutex::new(Some(Slot::Plain(model)))),
             cancel: Arc::new(AtomicBool::new(false)),
+            stream: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -448,7 +451,7 @@ impl NativeModel {
         Ok(())
     }
 
-    fn task<T: Send + 'static>(
+    pub(crate) fn task<T: Send + 'static>(
         &self,
         name: &'static str,
         work: impl FnOnce(&mut Slot) -> FgResult<T> + Send + 'static,
@@ -472,7 +475,7 @@ pub fn load_native_model(path: String) -> AsyncTask<LoadTask> {
 
 /// Parsed `fit` options: the loop options, extra callbacks (early stopping, checkpoints), and a
 /// reduce-on-plateau spec.
-type FitParts = (FitOptions, Vec<Box<dyn FitCallback + Send>>, Option<Value>);
+pub(crate) type FitParts = (FitOptions, Vec<Box<dyn FitCallback + Send>>, Option<Value>);
 
 /// Builds a trainer from a compile specification (see `compile`); gives the model back on error.
 fn build_trainer(model: Network, spec: &Value) -> std::result::Result<Trainer, (Network, FgError)> {
@@ -534,7 +537,7 @@ fn build_trainer(model: Network, spec: &Value) -> std::result::Result<Trainer, (
     }
 }
 
-fn fit_options(v: &Value) -> FgResult<FitParts> {
+pub(crate) fn fit_options(v: &Value) -> FgResult<FitParts> {
     let mut o = FitOptions::default();
     let mut extra: Vec<Box<dyn FitCallback + Send>> = Vec::new();
     let mut plateau = None;
@@ -750,6 +753,7 @@ impl Task for LoadTask {
             Ok(slot) => Ok(NativeModel {
                 shared: Arc::new(Mutex::new(Some(slot))),
                 cancel: Arc::new(AtomicBool::new(false)),
+                stream: Arc::new(Mutex::new(None)),
             }),
             Err(e) => Err(into_napi_error(&env, e)),
         }

@@ -93,6 +93,31 @@ pub struct Trainer {
     pub clip_value: Option<f32>,
 }
 
+/// One epoch in progress (see [`Trainer::begin_epoch`]): running losses and metrics, timing,
+/// and how many batches wait in the accumulated gradients.
+pub struct EpochRun {
+    /// The epoch index.
+    pub epoch: usize,
+    lr: f32,
+    started: Instant,
+    train_seconds: f64,
+    tally: Tally,
+    batches: usize,
+    pending: usize,
+}
+
+impl EpochRun {
+    /// Batches trained so far.
+    pub fn batches(&self) -> usize {
+        self.batches
+    }
+
+    /// Batches accumulated since the last optimizer step.
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+}
+
 /// Loss values of one batch: the minimised total (data losses + penalties) and each output's
 /// data loss, plus the detached predictions.
 struct StepResult {
@@ -475,16 +500,7 @@ impl Trainer {
         self.optimizer.zero_grad();
 
         'epochs: for epoch in options.initial_epoch..options.epochs {
-            let lr = match &self.schedule {
-                Some(s) => {
-                    let lr = s.lr(self.base_lr, epoch as u64);
-                    self.optimizer.set_lr(lr)?;
-                    lr
-                }
-                None => self.optimizer.lr(),
-            };
-            callback.on_epoch_begin(epoch);
-            let started = Instant::now();
+            let mut run = self.begin_epoch(epoch, callback)?;
             let order = if options.shuffle {
                 Some(permutation(
                     n_train,
@@ -493,7 +509,6 @@ impl Trainer {
             } else {
                 None
             };
-            let mut tally = self.tally();
             for b in 0..batches {
                 if cancel.load(Ordering::Relaxed) {
                     self.optimizer.zero_grad();
@@ -512,56 +527,20 @@ impl Trainer {
                 let group_end =
                     ((group + 1) * options.accumulate_steps * options.batch_size).min(n_train);
                 let scale = len as f32 / (group_end - group_start) as f32;
-                let step = self.accumulate(&batch, class_weight, scale)?;
                 let last_of_group = (b + 1) % options.accumulate_steps == 0 || b + 1 == batches;
-                if last_of_group {
-                    self.update()?;
-                }
-                if !step.total.is_finite() {
-                    self.optimizer.zero_grad();
-                    return Err(invalid(
-                        "fit",
-                        format!("loss became {} at epoch {epoch}, batch {b}", step.total),
-                    ));
-                }
-                tally.update_metrics(&step.preds, &batch.ys)?;
-                tally.add(step.total, &step.per_output, len);
-                let logs = BatchLogs {
-                    loss: step.total,
-                    size: len,
-                    running: tally.logs(),
-                };
+                let logs =
+                    self.train_batch(&mut run, &batch, class_weight, scale, last_of_group)?;
                 if callback.on_batch_end(epoch, b, batches, &logs) == Control::Stop {
-                    if !last_of_group {
-                        self.update()?;
-                    }
+                    self.flush(&mut run, 1.0)?;
                     history.stopped = true;
                     break 'epochs;
                 }
             }
-            let train_seconds = started.elapsed().as_secs_f64();
-            let mut logs = tally.logs();
-            if let Some(v) = &val {
-                for (k, value) in self.evaluate_samples(v, options.batch_size)? {
-                    logs.insert(format!("val_{k}"), value);
-                }
-            }
-            self.model.set_training(false);
-            let entry = EpochLogs {
-                epoch,
-                logs,
-                lr,
-                seconds: started.elapsed().as_secs_f64(),
-                samples_per_sec: tally.seen as f64 / train_seconds.max(1e-9),
+            let val_logs = match &val {
+                Some(v) => Some(self.evaluate_samples(v, options.batch_size)?),
+                None => None,
             };
-            if let Some((monitor, plateau)) = &mut self.plateau {
-                let value = entry.get(monitor).ok_or_else(|| {
-                    invalid("fit", format!("reduce-on-plateau monitors '{monitor}', which is not logged (add validation data or a metric)"))
-                })?;
-                let next = plateau.step(value)?;
-                self.optimizer.set_lr(next)?;
-            }
-            let control = callback.on_epoch_end(&entry, &self.model);
+            let (entry, control) = self.end_epoch(run, val_logs, callback)?;
             history.epochs.push(entry);
             if control == Control::Stop {
                 history.stopped = true;
@@ -571,6 +550,122 @@ impl Trainer {
         self.model.set_training(false);
         callback.on_train_end(&self.model)?;
         Ok(history)
+    }
+
+    /// Starts epoch `epoch` of a batch-by-batch run (what `fit` does per epoch; also driven
+    /// from outside for streamed data): applies the schedule and tells the callback.
+    pub fn begin_epoch(
+        &mut self,
+        epoch: usize,
+        callback: &mut dyn FitCallback,
+    ) -> Result<EpochRun> {
+        let lr = match &self.schedule {
+            Some(s) => {
+                let lr = s.lr(self.base_lr, epoch as u64);
+                self.optimizer.set_lr(lr)?;
+                lr
+            }
+            None => self.optimizer.lr(),
+        };
+        callback.on_epoch_begin(epoch);
+        Ok(EpochRun {
+            epoch,
+            lr,
+            started: Instant::now(),
+            train_seconds: 0.0,
+            tally: self.tally(),
+            batches: 0,
+            pending: 0,
+        })
+    }
+
+    /// Trains one batch of `run`: its loss (scaled by `scale`, the batch's share of an
+    /// accumulation group) is back-propagated into the accumulated gradients, and the optimizer
+    /// steps when `update` is set. Returns the batch logs (with the epoch's running averages).
+    pub fn train_batch(
+        &mut self,
+        run: &mut EpochRun,
+        batch: &Samples,
+        class_weight: Option<&[f32]>,
+        scale: f32,
+        update: bool,
+    ) -> Result<BatchLogs> {
+        let step = self.accumulate(batch, class_weight, scale)?;
+        run.pending += 1;
+        if !step.total.is_finite() {
+            self.optimizer.zero_grad();
+            run.pending = 0;
+            return Err(invalid(
+                "fit",
+                format!(
+                    "loss became {} at epoch {}, batch {}",
+                    step.total, run.epoch, run.batches
+                ),
+            ));
+        }
+        if update {
+            self.update()?;
+            run.pending = 0;
+        }
+        run.batches += 1;
+        run.tally.update_metrics(&step.preds, &batch.ys)?;
+        run.tally.add(step.total, &step.per_output, batch.len());
+        run.train_seconds = run.started.elapsed().as_secs_f64();
+        Ok(BatchLogs {
+            loss: step.total,
+            size: batch.len(),
+            running: run.tally.logs(),
+        })
+    }
+
+    /// Steps the optimizer on gradients accumulated since the last update, multiplied by
+    /// `rescale` first (a short final accumulation group of `m` batches scaled `1/k` each needs
+    /// `k/m`). Nothing happens when no batch is pending.
+    pub fn flush(&mut self, run: &mut EpochRun, rescale: f32) -> Result<()> {
+        if run.pending == 0 {
+            return Ok(());
+        }
+        if rescale != 1.0 {
+            for (_, p) in crate::module::named_parameters(&self.model) {
+                if let Some(g) = p.grad() {
+                    p.set_grad(Some(g.mul_scalar(rescale)?));
+                }
+            }
+        }
+        run.pending = 0;
+        self.update()
+    }
+
+    /// Ends `run`: merges `validation` logs (prefixed `val_`), leaves the model in eval mode,
+    /// steps reduce-on-plateau and calls the callback. Pending accumulated gradients must have
+    /// been flushed.
+    pub fn end_epoch(
+        &mut self,
+        run: EpochRun,
+        validation: Option<Logs>,
+        callback: &mut dyn FitCallback,
+    ) -> Result<(EpochLogs, Control)> {
+        let mut logs = run.tally.logs();
+        for (k, value) in validation.into_iter().flatten() {
+            logs.insert(format!("val_{k}"), value);
+        }
+        self.model.set_training(false);
+        let entry = EpochLogs {
+            epoch: run.epoch,
+            logs,
+            lr: run.lr,
+            seconds: run.started.elapsed().as_secs_f64(),
+            samples_per_sec: run.tally.seen as f64 / run.train_seconds.max(1e-9),
+        };
+        if let Some((monitor, plateau)) = &mut self.plateau {
+            let value = entry.get(monitor).ok_or_else(|| {
+                invalid("fit", format!("reduce-on-plateau monitors '{monitor}', which is not logged (add validation data or a metric)"))
+            })?;
+            let next = plateau.step(value)?;
+            self.optimizer.set_lr(next)?;
+        }
+        let control = callback.on_epoch_end(&entry, &self.model);
+        Ok((entry, control))
     }
 
     /// Loss and metrics of a single-input, single-output model; see [`Trainer::evaluate_samples`].
