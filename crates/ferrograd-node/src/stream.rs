@@ -8,7 +8,7 @@
 
 use ferrograd_nn::module::Module;
 use ferrograd_nn::spec::plateau_from_spec;
-use ferrograd_nn::train::{CallbackList, Control, EpochRun, FitCallback, History, Logs};
+use ferrograd_nn::train::{CallbackList, Control, EpochRun, FitCallback, History, Logs, Samples};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::{json, Value};
@@ -121,6 +121,15 @@ impl NativeModel {
         let stream = self.stream.clone();
         Ok(self.task("fit", move |slot| {
             let trainer = compiled(slot, "fit")?;
+            let batch = Samples::new(
+                "fit",
+                batch.xs,
+                batch.ys,
+                batch.weights,
+                trainer.model.num_inputs(),
+                trainer.model.num_outputs(),
+            )
+            .map_err(core_err)?;
             let mut guard = stream.lock();
             let s = session(&mut guard, "fit")?;
             let k = s.accumulate;
