@@ -198,6 +198,15 @@ test('a custom loop with optimizer() and losses matches fit on the same data and
   const pb = b.parameters().map((p) => Array.from(p.dataSync()));
   t.deepEqual(pb, pa);
   t.is(opt.lr, Math.fround(0.05));
+
+  // The async trainStep helper (off the JS thread) takes the same steps as the eager loop.
+  const c = build();
+  const optC = optimizer(c.parameters(), { type: 'adam', lr: 0.05 });
+  let last = 0;
+  for (let epoch = 0; epoch < 40; epoch++) last = await c.trainStep(x, y, { optimizer: optC, loss: { type: 'sparseCategoricalCrossentropy', fromLogits: true } });
+  t.deepEqual(c.parameters().map((p) => Array.from(p.dataSync())), pa);
+  t.true(last > 0 && last < 0.7, `last loss ${last}`);
+  await t.throwsAsync(c.trainStep(x, tensor([0, 1]), { optimizer: optC, loss: 'mse' }), { message: /same number of samples/ });
   t.throws(() => optimizer(b.parameters(), { type: 'sgd', lr: -1 }), { instanceOf: ValueError });
   t.throws(() => losses.sparseCategoricalCrossentropy(tensor([[1, 2]]), tensor([5]), { fromLogits: true }), { instanceOf: ValueError });
 });

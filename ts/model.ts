@@ -5,6 +5,7 @@ import { ValueError, native, nativeAsync } from './errors';
 import { LayerSpec } from './layers';
 import { Dataset } from './dataset';
 import { DatasetFitArgs, TrainingBatch, evaluateDataset, fitDataset, predictDataset } from './model_stream';
+import type { Optimizer } from './optimizers';
 import { ProgressPrinter } from './progress';
 import { Tensor } from './tensor';
 
@@ -387,6 +388,18 @@ export class Model<Out extends Tensors = Tensor> implements Disposable {
   /** Inference on one batch (the whole of `x`), off the JS thread. */
   predictOnBatch(x: Tensors): Promise<Out> {
     return this.predict(x, { batchSize: Math.max(1, asList(x)[0]?.shape[0] ?? 1) });
+  }
+
+  /**
+   * One custom-loop step off the JS thread with the caller's optimizer (from {@link optimizer}
+   * over this model's parameters): zero grads, forward in training mode, `loss` (summed over
+   * outputs, plus weight/activity penalties), backward, step. Resolves to the loss. It computes
+   * exactly what the eager loop `forward` / `loss.backward()` / `opt.step()` computes, without
+   * blocking the event loop; works on uncompiled models.
+   */
+  async trainStep(x: Tensors, y: Tensors, args: { optimizer: Optimizer; loss: LossSpec }): Promise<number> {
+    const json = await nativeAsync(() => this.native.trainStep(args.optimizer.inner, JSON.stringify(args.loss), asList(x).map((t) => t.native), asList(y).map((t) => t.native)));
+    return Number(json);
   }
 
   /** One optimizer step on one batch; resolves to its loss and metrics. */

@@ -19,7 +19,8 @@ import { Tensor } from './tensor';
 
 /** Updates a fixed list of parameters in place from their gradients. */
 export class Optimizer {
-  private readonly inner: NativeOptimizer;
+  /** @internal */
+  readonly inner: NativeOptimizer;
 
   /** @internal Use {@link optimizer}. */
   constructor(handle: NativeOptimizer) {

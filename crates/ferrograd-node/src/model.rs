@@ -297,7 +297,8 @@ impl NativeModel {
                 *guard = Some(Slot::Compiled(Box::new(trainer), spec));
                 Ok(())
             }
-            Err((model, e)) => {
+            Err(failed) => {
+                let (model, e) = *failed;
                 *guard = Some(Slot::Plain(model));
                 Err(e)
             }
@@ -352,6 +353,55 @@ impl NativeModel {
             trainer.plateau = None;
             let history = result.map_err(core_err)?;
             Ok(history_json(&history).to_string())
+        }))
+    }
+
+    /// One custom-loop training step off the JS thread: zero the optimizer's gradients, forward
+    /// in training mode, the loss spec (applied to every output and summed, plus weight and
+    /// activity penalties), backward, optimizer step. Resolves to the loss. Works on compiled
+    /// and plain models alike; the optimizer is the caller's.
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    pub fn train_step(
+        &self,
+        optimizer: &crate::optim::NativeOptimizer,
+        loss: String,
+        xs: Vec<&NativeTensor>,
+        ys: Vec<&NativeTensor>,
+    ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
+        let kind = loss_from_spec(&parse_json("trainStep", &loss)?).map_err(core_err)?;
+        let (xs, ys) = (tensors("trainStep", &xs)?, tensors("trainStep", &ys)?);
+        let opt = optimizer.for_step();
+        Ok(self.task("trainStep", move |slot| {
+            let model = slot.model();
+            let data = Samples::new(
+                "trainStep",
+                xs,
+                ys,
+                None,
+                model.num_inputs(),
+                model.num_outputs(),
+            )
+            .map_err(core_err)?;
+            opt.zero_grad();
+            model.set_training(true);
+            let step = (|| -> ferrograd_core::Result<f32> {
+                let preds = model.forward_many(&data.xs)?;
+                let mut total = kind.compute(&preds[0], &data.ys[0])?;
+                for (p, y) in preds.iter().zip(&data.ys).skip(1) {
+                    total = total.add(&kind.compute(p, y)?)?;
+                }
+                if let Some(penalty) = model.regularization_loss()? {
+                    total = total.add(&penalty)?;
+                }
+                let value = total.item()?;
+                total.backward()?;
+                opt.step()?;
+                model.apply_constraints()?;
+                opt.zero_grad();
+                Ok(value)
+            })();
+            let value = step.map_err(core_err)?;
+            Ok(value.to_string())
         }))
     }
 
@@ -478,7 +528,11 @@ pub fn load_native_model(path: String) -> AsyncTask<LoadTask> {
 pub(crate) type FitParts = (FitOptions, Vec<Box<dyn FitCallback + Send>>, Option<Value>);
 
 /// Builds a trainer from a compile specification (see `compile`); gives the model back on error.
-fn build_trainer(model: Network, spec: &Value) -> std::result::Result<Trainer, (Network, FgError)> {
+/// The error gives the model back (boxed: a network is large).
+fn build_trainer(
+    model: Network,
+    spec: &Value,
+) -> std::result::Result<Trainer, Box<(Network, FgError)>> {
     let parts = (|| -> FgResult<_> {
         let schedule = match spec.get("schedule") {
             Some(Value::Null) | None => None,
@@ -521,19 +575,19 @@ fn build_trainer(model: Network, spec: &Value) -> std::result::Result<Trainer, (
     })();
     let (schedule, opt_spec, losses, loss_weights, metrics, clipping) = match parts {
         Ok(p) => p,
-        Err(e) => return Err((model, e)),
+        Err(e) => return Err(Box::new((model, e))),
     };
     match optimizer_from_named(named_parameters(&model), &opt_spec) {
         Ok(opt) => {
             let mut trainer = Trainer::new(model, losses[0], opt, metrics);
             if let Err(e) = trainer.set_output_losses(losses, loss_weights) {
-                return Err((trainer.model, core_err(e)));
+                return Err(Box::new((trainer.model, core_err(e))));
             }
             trainer.schedule = schedule;
             (trainer.clip_norm, trainer.clip_value) = clipping;
             Ok(trainer)
         }
-        Err(e) => Err((model, core_err(e))),
+        Err(e) => Err(Box::new((model, core_err(e)))),
     }
 }
 
@@ -739,7 +793,7 @@ impl Task for LoadTask {
             let Some(training) = training else {
                 return Ok(Slot::Plain(model));
             };
-            let mut trainer = build_trainer(model, &training.compile).map_err(|(_, e)| e)?;
+            let mut trainer = build_trainer(model, &training.compile).map_err(|failed| failed.1)?;
             trainer
                 .optimizer
                 .load_state_dict(&training.optimizer)

@@ -5,6 +5,8 @@ use ferrograd_nn::optim::Optimize;
 use ferrograd_nn::spec::{clipping_from_spec, loss_from_spec, optimizer_from_groups};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use std::sync::Arc;
+
 use parking_lot::Mutex;
 
 use crate::error::{core_err, fg_error, ErrorCode, FgResult};
@@ -22,9 +24,45 @@ fn parse(op: &str, text: &str) -> FgResult<serde_json::Value> {
 /// An optimizer over a list of parameter tensors (updates them in place from their `.grad`).
 #[napi]
 pub struct NativeOptimizer {
-    inner: Mutex<Box<dyn Optimize + Send>>,
+    inner: Arc<Mutex<Box<dyn Optimize + Send>>>,
     params: Vec<Tensor>,
     clip: (Option<f32>, Option<f32>),
+}
+
+/// What an async training step needs of an optimizer, owned so it can move to a worker thread.
+#[derive(Clone)]
+pub(crate) struct StepOptimizer {
+    inner: Arc<Mutex<Box<dyn Optimize + Send>>>,
+    params: Vec<Tensor>,
+    clip: (Option<f32>, Option<f32>),
+}
+
+impl StepOptimizer {
+    /// Clears the gradients of every parameter.
+    pub(crate) fn zero_grad(&self) {
+        self.inner.lock().zero_grad();
+    }
+
+    /// Clips (if configured) and applies one update.
+    pub(crate) fn step(&self) -> ferrograd_core::Result<()> {
+        if let Some(v) = self.clip.1 {
+            ferrograd_nn::optim::clip_grad_value(&self.params, v)?;
+        }
+        if let Some(n) = self.clip.0 {
+            ferrograd_nn::optim::clip_grad_norm(&self.params, n, 2.0)?;
+        }
+        self.inner.lock().step()
+    }
+}
+
+impl NativeOptimizer {
+    pub(crate) fn for_step(&self) -> StepOptimizer {
+        StepOptimizer {
+            inner: self.inner.clone(),
+            params: self.params.clone(),
+            clip: self.clip,
+        }
+    }
 }
 
 #[napi]
@@ -71,7 +109,7 @@ impl NativeOptimizer {
         let clip = clipping_from_spec(&spec).map_err(core_err)?;
         let opt = optimizer_from_groups(built, &spec).map_err(core_err)?;
         Ok(NativeOptimizer {
-            inner: Mutex::new(opt),
+            inner: Arc::new(Mutex::new(opt)),
             params: all,
             clip,
         })
@@ -91,13 +129,7 @@ impl NativeOptimizer {
     /// Applies one update from the parameters' gradients (clipping first, if configured).
     #[napi(catch_unwind)]
     pub fn step(&self) -> Result<(), ErrorCode> {
-        if let Some(v) = self.clip.1 {
-            ferrograd_nn::optim::clip_grad_value(&self.params, v).map_err(core_err)?;
-        }
-        if let Some(n) = self.clip.0 {
-            ferrograd_nn::optim::clip_grad_norm(&self.params, n, 2.0).map_err(core_err)?;
-        }
-        self.inner.lock().step().map_err(core_err)
+        self.for_step().step().map_err(core_err)
     }
 
     /// Clears the gradients of every parameter.

@@ -44,7 +44,7 @@ impl ActivityRegularization {
             )));
         }
         if let Some((rho, beta)) = kl {
-            if !(rho > 0.0 && rho < 1.0) || !(beta.is_finite() && beta >= 0.0) {
+            if !(rho > 0.0 && rho < 1.0 && beta.is_finite() && beta >= 0.0) {
                 return Err(bad(format!(
                     "the KL target must be in (0, 1) and its weight finite and >= 0, got {rho}, {beta}"
                 )));
