@@ -2,7 +2,7 @@
 // losses, initializers, and activity regularisation (a sparse autoencoder on MNIST).
 import test from 'ava';
 
-import { Tensor, ValueError, layers, loadMnist, losses, manualSeed, optimizer, sequential, tensor, zeros } from '../ts/index';
+import { Dataset, Tensor, ValueError, layers, loadMnist, loss, losses, manualSeed, optimizer, sequential, tensor, zeros } from '../ts/index';
 
 test('paramGroups in compile give matched parameters their own options', async (t) => {
   manualSeed(3);
@@ -95,4 +95,53 @@ test('a sparse autoencoder with a KL target on MNIST codes reconstructs and keep
   t.log(`mean code activation: ${dense.toFixed(3)} without, ${sparse.toFixed(3)} with KL target 0.05; MSE ${denseMse.toFixed(4)} / ${sparseMse.toFixed(4)} vs mean-image baseline ${baseline.toFixed(4)}`);
   t.true(Math.abs(sparse - 0.05) < 0.02 && dense > 0.5, `${dense} vs ${sparse}`);
   t.true(sparseMse < 0.5 * baseline, `sparse AE MSE ${sparseMse} vs baseline ${baseline}`);
+});
+
+test('user callbacks see every hook in order, for tensors and for datasets', async (t) => {
+  const x = tensor(Array.from({ length: 40 }, (_, i) => [Math.sin(i), Math.cos(i)]));
+  const y = tensor(Array.from({ length: 40 }, (_, i) => [Math.sin(2 * i)]));
+  const run = async (useDataset: boolean): Promise<string[]> => {
+    manualSeed(7);
+    const model = sequential([layers.dense({ units: 4, activation: 'tanh' }), layers.dense({ units: 1 })], { inputShape: [2] });
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    const events: string[] = [];
+    const callbacks = [
+      {
+        onTrainBegin: () => events.push('trainBegin'),
+        onEpochBegin: (e: number) => events.push(`epochBegin ${e}`),
+        onBatchBegin: (p: { epoch: number; batch: number }) => events.push(`batchBegin ${p.epoch}.${p.batch}`),
+        onBatchEnd: (p: { epoch: number; batch: number }) => events.push(`batchEnd ${p.epoch}.${p.batch}`),
+        onEpochEnd: (l: { epoch: number }) => events.push(`epochEnd ${l.epoch}`),
+        onTrainEnd: (h: { epochs: unknown[] }) => events.push(`trainEnd ${h.epochs.length}`),
+      },
+    ];
+    if (useDataset) await model.fit(Dataset.fromTensors(x, y).batch(20), { epochs: 2, verbose: 0, callbacks });
+    else await model.fit(x, y, { epochs: 2, batchSize: 20, verbose: 0, callbacks });
+    return events;
+  };
+  const expected = ['trainBegin'];
+  for (const e of [0, 1]) expected.push(`epochBegin ${e}`, `batchBegin ${e}.1`, `batchEnd ${e}.1`, `batchBegin ${e}.2`, `batchEnd ${e}.2`, `epochEnd ${e}`);
+  expected.push('trainEnd 2');
+  t.deepEqual(await run(false), expected);
+  t.deepEqual(await run(true), expected);
+
+  // A throwing callback stops training and fit rejects with its error.
+  const model = sequential([layers.dense({ units: 1 })], { inputShape: [2] });
+  model.compile({ loss: 'mse' });
+  let epochs = 0;
+  await t.throwsAsync(
+    model.fit(x, y, { epochs: 50, batchSize: 4, verbose: 0, callbacks: [{ onEpochEnd: () => { epochs++; throw new Error('boom'); } }] }),
+    { message: 'boom' },
+  );
+  t.is(epochs, 1);
+});
+
+test('loss() reduces by mean, sum or none and takes sample weights', (t) => {
+  const pred = tensor([[1], [2], [4]]);
+  const target = tensor([[0], [0], [0]]);
+  t.is(loss('mse', pred, target).item(), 7);
+  t.is(loss('mse', pred, target, { reduction: 'sum' }).item(), 21);
+  t.deepEqual(loss('mse', pred, target, { reduction: 'none' }).toArray(), [[1], [4], [16]]);
+  t.is(loss('mse', pred, target, { sampleWeight: tensor([1, 0, 0.5]) }).item(), 3);
+  t.throws(() => loss('mse', pred, target, { reduction: 'avg' as never }), { instanceOf: ValueError, message: /unknown reduction 'avg'/ });
 });

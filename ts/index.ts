@@ -35,6 +35,7 @@ export type { MetricName } from './metrics';
 export { ProgressPrinter } from './progress';
 export { loadCsv, loadIdx, loadMnist } from './datasets';
 export { Optimizer, loss, losses, optimizer } from './optimizers';
+export type { LossOptions, ParamGroup } from './optimizers';
 export { epochLogger, historyToSvg, saveHistorySvg } from './history';
 export { StandardScaler, minMaxScale, permutation, toCategorical, trainTestSplit } from './preprocessing';
 export type { Split } from './preprocessing';
@@ -42,6 +43,7 @@ export type { CsvTable, Mnist } from './datasets';
 export { Dataset } from './dataset';
 export type { BatchOptions, Batched, DatasetElement, ShuffleOptions, TensorSlices } from './dataset';
 export type { DatasetFitArgs, TrainingBatch } from './model_stream';
+export type { BatchPosition, Callback } from './callbacks';
 export type {
   BatchProgress,
   CompileArgs,

@@ -5,6 +5,7 @@ import { ValueError, native, nativeAsync } from './errors';
 import { LayerSpec } from './layers';
 import { Dataset } from './dataset';
 import { DatasetFitArgs, TrainingBatch, evaluateDataset, fitDataset, predictDataset } from './model_stream';
+import { BatchPosition, Callback, CallbackRunner } from './callbacks';
 import type { Optimizer } from './optimizers';
 import { ProgressPrinter } from './progress';
 import { Tensor } from './tensor';
@@ -195,6 +196,8 @@ export interface FitArgs {
   verbose?: 0 | 1;
   /** Called after every epoch with its logs (on the JS thread, while training continues). */
   onEpochEnd?: (logs: EpochLogs) => void;
+  /** Callbacks with Keras' hooks (`onTrainBegin/End`, `onEpochBegin/End`, `onBatchBegin/End`); see {@link Callback}. */
+  callbacks?: Callback[];
   /** Called with batch progress, at most every 100 ms (running averages of the epoch so far). */
   onBatchEnd?: (progress: BatchProgress) => void;
   /** Aborting stops training before the next batch; `fit` then resolves with `cancelled: true`. */
@@ -336,30 +339,44 @@ export class Model<Out extends Tensors = Tensor> implements Disposable {
   }
 
   private async fitTensors(x: Tensors, y: Tensors, args: FitArgs): Promise<History> {
-    const { verbose = 1, onEpochEnd, onBatchEnd, signal, validationData, sampleWeight, ...rest } = args;
-    const options = JSON.stringify(rest);
+    const { verbose = 1, onEpochEnd, onBatchEnd, signal, validationData, sampleWeight, callbacks = [], ...rest } = args;
+    const stop = (): void => this.native.stopTraining();
+    const runner = new CallbackRunner(callbacks, stop);
+    const options = JSON.stringify(runner.everyBatch ? { ...rest, reportEveryBatch: true } : rest);
     const printer = verbose ? new ProgressPrinter(args.epochs ?? 1, args.batchSize ?? 32) : undefined;
     const report = (json: string): void => {
-      const message = JSON.parse(json) as { kind: 'batch' | 'epoch' };
+      const message = JSON.parse(json) as { kind: 'batch' | 'batchBegin' | 'epoch' | 'epochBegin'; epoch: number };
       if (message.kind === 'batch') {
         const progress = message as unknown as BatchProgress;
         printer?.batch(progress);
         onBatchEnd?.(progress);
+        runner.emit('onBatchEnd', progress);
+      } else if (message.kind === 'batchBegin') {
+        runner.emit('onBatchBegin', message as unknown as BatchPosition);
+      } else if (message.kind === 'epochBegin') {
+        runner.emit('onEpochBegin', message.epoch);
       } else {
         const logs = message as unknown as EpochLogs;
         printer?.epoch(logs);
         onEpochEnd?.(logs);
+        runner.emit('onEpochEnd', logs);
       }
     };
     if (signal?.aborted) return { epochs: [], cancelled: true, stopped: false, history: {} };
-    const stop = (): void => this.native.stopTraining();
     signal?.addEventListener('abort', stop);
+    runner.emit('onTrainBegin');
     try {
       const [vx, vy, vw] = validationData ?? [];
       const json = await nativeAsync(() =>
         this.native.fit(asList(x).map((t) => t.native), asList(y).map((t) => t.native), sampleWeight?.native, options, report, handles(vx), handles(vy), vw?.native),
       );
-      return toHistory(json);
+      // Progress messages are queued before the task resolves; let them drain first.
+      await new Promise((resolve) => setImmediate(resolve));
+      const history = toHistory(json);
+      runner.rethrow();
+      runner.emit('onTrainEnd', history);
+      runner.rethrow();
+      return history;
     } finally {
       signal?.removeEventListener('abort', stop);
     }

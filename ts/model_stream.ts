@@ -10,6 +10,7 @@
 import { Dataset } from './dataset';
 import { ValueError, native, nativeAsync } from './errors';
 import type { BatchProgress, EpochLogs, FitArgs, History, Model, Tensors } from './model';
+import { CallbackRunner } from './callbacks';
 import { concat } from './ops';
 import { ProgressPrinter } from './progress';
 import { Tensor } from './tensor';
@@ -79,40 +80,48 @@ export async function predictDataset(model: Model<Tensors>, data: Dataset<unknow
 
 /** Trains `model` on a dataset of batches; see `Model.fit`. */
 export async function fitDataset(model: Model<Tensors>, data: Dataset<TrainingBatch>, args: DatasetFitArgs): Promise<History> {
-  const { verbose = 1, onEpochEnd, onBatchEnd, signal, validationData, epochs = 1, initialEpoch = 0, ...rest } = args;
+  const { verbose = 1, onEpochEnd, onBatchEnd, signal, validationData, epochs = 1, initialEpoch = 0, callbacks = [], ...rest } = args;
   const history: History = { epochs: [], cancelled: false, stopped: false, history: {} };
   if (signal?.aborted) return { ...history, cancelled: true };
   native(() => model.native.fitStreamBegin(JSON.stringify(rest)));
+  let failed = false;
+  const runner = new CallbackRunner(callbacks, () => (failed = true));
+  runner.emit('onTrainBegin');
   const batches = data.size !== undefined && Number.isFinite(data.size) ? data.size : undefined;
   let printer: ProgressPrinter | undefined;
   let cancelled = false;
   let stopped = false;
   let complete = false;
   try {
-    for (let epoch = initialEpoch; epoch < epochs && !cancelled && !stopped; epoch++) {
+    for (let epoch = initialEpoch; epoch < epochs && !cancelled && !stopped && !failed; epoch++) {
       native(() => model.native.fitStreamEpochBegin(epoch));
+      runner.emit('onEpochBegin', epoch);
       const started = performance.now();
       let lastReport = 0;
       let batch = 0;
       for await (const element of data) {
-        if (signal?.aborted) {
-          cancelled = true;
+        if (signal?.aborted || failed) {
+          cancelled = !failed;
           break;
         }
         const { xs, ys, w } = unpack(element, 'fit');
+        runner.emit('onBatchBegin', { epoch, batch: batch + 1, batches: batches ?? batch + 1 });
         if (verbose) printer ??= new ProgressPrinter(epochs, xs[0]!.shape[0] ?? 1);
         const json = await nativeAsync(() => model.native.fitStreamBatch(xs.map((t) => t.native), ys.map((t) => t.native), w?.native));
         batch += 1;
         const now = performance.now();
-        if (now - lastReport >= 100) {
-          lastReport = now;
+        if (now - lastReport >= 100 || runner.everyBatch) {
           const { logs } = JSON.parse(json) as { logs: Record<string, number> };
           const progress: BatchProgress = { epoch, batch, batches: batches ?? batch, logs, seconds: (now - started) / 1000 };
-          printer?.batch(progress);
-          onBatchEnd?.(progress);
+          runner.emit('onBatchEnd', progress);
+          if (now - lastReport >= 100) {
+            lastReport = now;
+            printer?.batch(progress);
+            onBatchEnd?.(progress);
+          }
         }
       }
-      if (cancelled) break;
+      if (cancelled || failed) break;
       if (batch === 0) throw new ValueError(`fit: the dataset yielded no batches in epoch ${epoch}`);
       let validation: Record<string, number> | undefined;
       if (validationData instanceof Dataset) validation = await evaluateDataset(model, validationData);
@@ -120,13 +129,17 @@ export async function fitDataset(model: Model<Tensors>, data: Dataset<TrainingBa
       const end = JSON.parse(await nativeAsync(() => model.native.fitStreamEpochEnd(validation === undefined ? undefined : JSON.stringify(validation)))) as { epoch: EpochLogs; stop: boolean };
       printer?.epoch(end.epoch);
       onEpochEnd?.(end.epoch);
+      runner.emit('onEpochEnd', end.epoch);
       stopped = end.stop;
     }
-    complete = true;
+    complete = !failed;
   } finally {
     const json = await nativeAsync(() => model.native.fitStreamEnd(complete, cancelled, stopped));
     if (complete) Object.assign(history, toHistoryFromJson(json));
   }
+  runner.rethrow();
+  runner.emit('onTrainEnd', history);
+  runner.rethrow();
   return history;
 }
 

@@ -82,9 +82,20 @@ export function optimizer(params: Tensor[] | ParamGroup[], spec: OptimizerSpec):
   return new Optimizer(native(() => NativeOptimizer.create(handles.length > 0 ? handles : [[]], options.length > 0 ? options : ['{}'], JSON.stringify(spec))));
 }
 
-/** Applies a loss spec (as accepted by `compile`) to predictions and targets; the result is a differentiable scalar. */
-export function loss(spec: LossSpec, pred: Tensor, target: Tensor): Tensor {
-  return new Tensor(native(() => computeLoss(JSON.stringify(spec), pred.native, target.native)));
+/** Options of {@link loss}. */
+export interface LossOptions {
+  /** `'mean'` (default), `'sum'`, or `'none'` for the unreduced per-element / per-sample losses. */
+  reduction?: 'mean' | 'sum' | 'none';
+  /**
+   * One weight per sample (`[N]`), multiplied into each sample's loss before reducing; the mean
+   * divides by the number of loss elements, as Keras' `sample_weight`.
+   */
+  sampleWeight?: Tensor;
+}
+
+/** Applies a loss spec (as accepted by `compile`) to predictions and targets; the result is differentiable. */
+export function loss(spec: LossSpec, pred: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  return new Tensor(native(() => computeLoss(JSON.stringify(spec), pred.native, target.native, options.reduction, options.sampleWeight?.native)));
 }
 
 /** Built-in losses as functions (mean reduction), Keras names. */

@@ -322,7 +322,14 @@ impl NativeModel {
         validation_weight: Option<&NativeTensor>,
     ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
         let data = samples("fit", &xs, &ys, sample_weight)?;
-        let (mut opts, extra, plateau) = fit_options(&parse_json("fit", &options)?)?;
+        let mut options = parse_json("fit", &options)?;
+        // Set by the TS layer when a user callback observes every batch.
+        let every_batch = options
+            .as_object_mut()
+            .and_then(|o| o.remove("reportEveryBatch"))
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        let (mut opts, extra, plateau) = fit_options(&options)?;
         opts.validation_data = match (validation_xs, validation_ys) {
             (Some(vx), Some(vy)) => Some(samples("fit", &vx, &vy, validation_weight)?),
             (None, None) => None,
@@ -339,7 +346,7 @@ impl NativeModel {
                 return Err(value_error("fit: call compile() first"));
             };
             let mut callbacks: Vec<Box<dyn FitCallback + Send>> =
-                vec![Box::new(Progress::new(on_epoch_end))];
+                vec![Box::new(Progress::new(on_epoch_end, every_batch))];
             callbacks.extend(extra);
             if let Some(spec) = &plateau {
                 if trainer.schedule.is_some() {
@@ -657,14 +664,19 @@ struct Progress {
     tsfn: Option<ThreadsafeFunction<String, (), String, Status, false>>,
     last_batch_report: Option<std::time::Instant>,
     epoch_start: std::time::Instant,
+    every_batch: bool,
 }
 
 impl Progress {
-    fn new(tsfn: Option<ThreadsafeFunction<String, (), String, Status, false>>) -> Self {
+    fn new(
+        tsfn: Option<ThreadsafeFunction<String, (), String, Status, false>>,
+        every_batch: bool,
+    ) -> Self {
         Progress {
             tsfn,
             last_batch_report: None,
             epoch_start: std::time::Instant::now(),
+            every_batch,
         }
     }
 
@@ -676,9 +688,16 @@ impl Progress {
 }
 
 impl FitCallback for Progress {
-    fn on_epoch_begin(&mut self, _epoch: usize) {
+    fn on_epoch_begin(&mut self, epoch: usize) {
         self.epoch_start = std::time::Instant::now();
         self.last_batch_report = None;
+        self.send(json!({"kind": "epochBegin", "epoch": epoch}));
+    }
+
+    fn on_batch_begin(&mut self, epoch: usize, batch: usize, batches: usize) {
+        if self.every_batch {
+            self.send(json!({"kind": "batchBegin", "epoch": epoch, "batch": batch + 1, "batches": batches}));
+        }
     }
 
     fn on_batch_end(
@@ -688,10 +707,11 @@ impl FitCallback for Progress {
         batches: usize,
         logs: &BatchLogs,
     ) -> Control {
-        let due = self
-            .last_batch_report
-            .is_none_or(|t| t.elapsed().as_millis() >= 100);
-        if due && batch + 1 < batches {
+        let due = self.every_batch
+            || self
+                .last_batch_report
+                .is_none_or(|t| t.elapsed().as_millis() >= 100);
+        if due && (self.every_batch || batch + 1 < batches) {
             self.last_batch_report = Some(std::time::Instant::now());
             self.send(json!({
                 "kind": "batch", "epoch": epoch, "batch": batch + 1, "batches": batches,

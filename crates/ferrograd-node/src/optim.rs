@@ -152,18 +152,41 @@ impl NativeOptimizer {
 }
 
 /// A built-in loss (spec JSON, as in `compile`) of `pred` against `target`, as a differentiable
-/// scalar tensor.
+/// tensor: reduced by `reduction` (`"mean"` (default), `"sum"` or `"none"`: the per-element or
+/// per-sample losses) after weighting by `sample_weight` (one weight per sample, Keras rules).
 #[napi(catch_unwind)]
 pub fn compute_loss(
     env: Env,
     spec: String,
     pred: &NativeTensor,
     target: &NativeTensor,
+    reduction: Option<String>,
+    sample_weight: Option<&NativeTensor>,
 ) -> Result<NativeTensor, ErrorCode> {
+    use ferrograd_nn::loss::{weighted, Reduction};
     let kind = loss_from_spec(&parse("loss", &spec)?).map_err(core_err)?;
-    let value = kind
-        .compute(&pred.get("loss")?, &target.get("loss")?)
-        .map_err(core_err)?;
+    let reduction = match reduction.as_deref() {
+        None | Some("mean") => Reduction::Mean,
+        Some("sum") => Reduction::Sum,
+        Some("none") => Reduction::None,
+        Some(other) => {
+            return Err(fg_error(
+                ErrorCode::Core("ValueError"),
+                format!("loss: unknown reduction '{other}' (accepted: mean, sum, none)"),
+            ))
+        }
+    };
+    let (pred, target) = (pred.get("loss")?, target.get("loss")?);
+    let weight = sample_weight.map(|w| w.get("loss")).transpose()?;
+    let value = match (reduction, weight) {
+        (Reduction::Mean, None) => kind.compute(&pred, &target),
+        (_, w) => kind.per_sample(&pred, &target).and_then(|l| match w {
+            Some(w) => weighted(&l, &w, reduction),
+            None if reduction == Reduction::Sum => l.sum(None, false),
+            None => Ok(l),
+        }),
+    }
+    .map_err(core_err)?;
     NativeTensor::wrap(&env, value)
 }
 

@@ -81,6 +81,9 @@ pub trait FitCallback {
     /// Before the first batch of `epoch`.
     fn on_epoch_begin(&mut self, _epoch: usize) {}
 
+    /// Before batch `batch` (zero-based) of `batches` in `epoch`.
+    fn on_batch_begin(&mut self, _epoch: usize, _batch: usize, _batches: usize) {}
+
     /// After batch `batch` (zero-based) of `batches` in `epoch`.
     fn on_batch_end(
         &mut self,
@@ -117,6 +120,12 @@ impl FitCallback for CallbackList {
     fn on_epoch_begin(&mut self, epoch: usize) {
         for c in &mut self.0 {
             c.on_epoch_begin(epoch);
+        }
+    }
+
+    fn on_batch_begin(&mut self, epoch: usize, batch: usize, batches: usize) {
+        for c in &mut self.0 {
+            c.on_batch_begin(epoch, batch, batches);
         }
     }
 

@@ -528,6 +528,7 @@ impl Trainer {
                     ((group + 1) * options.accumulate_steps * options.batch_size).min(n_train);
                 let scale = len as f32 / (group_end - group_start) as f32;
                 let last_of_group = (b + 1) % options.accumulate_steps == 0 || b + 1 == batches;
+                callback.on_batch_begin(epoch, b, batches);
                 let logs =
                     self.train_batch(&mut run, &batch, class_weight, scale, last_of_group)?;
                 if callback.on_batch_end(epoch, b, batches, &logs) == Control::Stop {
