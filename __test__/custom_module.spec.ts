@@ -1,5 +1,7 @@
 // Custom modules written in TypeScript: parameter discovery, modes, freezing, state dicts, and
 // training through compile/fit with the native loop's semantics (parity with Sequential.fit).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -7,6 +9,8 @@ import test from 'ava';
 
 import {
   AutogradError,
+  FormatError,
+  IOError,
   Module,
   Sequential,
   ShapeError,
@@ -589,4 +593,38 @@ test('dispose releases parameters and native children and is idempotent', (t) =>
   t.true(own.every((p) => p.isDisposed));
   t.throws(() => net.seq.forward(tensor([[1, 2]])), { message: /disposed/ });
   t.notThrows(() => net.dispose());
+});
+
+test('saveWeights / loadWeights round-trip a state dict through a safetensors file', async (t) => {
+  class Tiny extends Module {
+    readonly w = this.parameter('w', [3, 2]);
+    readonly inner = sequential([layers.dense({ units: 2 })], { inputShape: [2] });
+    forward(x: Tensor): Tensor {
+      return this.inner.forward(x.matmul(this.w));
+    }
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-weights-'));
+  const file = path.join(dir, 'tiny.safetensors');
+  manualSeed(1);
+  const a = new Tiny();
+  await a.saveWeights(file);
+  manualSeed(2);
+  const b = new Tiny();
+  t.notDeepEqual(b.stateDict(), a.stateDict());
+  t.deepEqual(await b.loadWeights(file), { missingKeys: [], unexpectedKeys: [] });
+  t.deepEqual(b.stateDict(), a.stateDict());
+
+  class Other extends Module {
+    readonly v = this.parameter('v', [3, 2]);
+    forward(x: Tensor): Tensor {
+      return x.matmul(this.v);
+    }
+  }
+  await t.throwsAsync(new Other().loadWeights(file), { instanceOf: ValueError, message: /missing.*v/ });
+  const partial = await new Other().loadWeights(file, { strict: false });
+  t.deepEqual(partial.missingKeys, ['v']);
+  fs.writeFileSync(path.join(dir, 'bad.safetensors'), Buffer.from([1, 2, 3]));
+  await t.throwsAsync(b.loadWeights(path.join(dir, 'bad.safetensors')), { instanceOf: FormatError });
+  await t.throwsAsync(b.loadWeights(path.join(dir, 'absent.safetensors')), { instanceOf: IOError });
+  fs.rmSync(dir, { recursive: true });
 });

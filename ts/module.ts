@@ -1,6 +1,7 @@
 import './internal/dispose';
 
-import { ValueError } from './errors';
+import { ValueError, nativeAsync } from './errors';
+import { loadTensors, saveTensors } from './native';
 import { Initializer, initialize } from './initializers';
 import { History, Model, Tensors } from './model';
 import { LoadStateDictOptions, LoadStateDictResult, StateDict, StateEntry, loadState, snapshot } from './module_state';
@@ -355,6 +356,32 @@ export abstract class Module implements Disposable {
   loadStateDict(state: Record<string, StateEntry | Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const target = [...this.namedParameters(), ...this.namedBuffers()];
     return loadState(`${this.constructor.name}.loadStateDict`, target, state, options.strict ?? true);
+  }
+
+  /**
+   * Writes the state dict (parameters and buffers by dotted name) to a safetensors file, off
+   * the JS thread and atomically (temp file + rename). The file loads in Python with
+   * `safetensors.torch.load_file`, and back with {@link Module.loadWeights}.
+   */
+  async saveWeights(path: string): Promise<void> {
+    const named = [...this.namedParameters(), ...this.namedBuffers()];
+    await nativeAsync(() => saveTensors(path, named.map(([n]) => n), named.map(([, t]) => t.native)));
+  }
+
+  /**
+   * Reads a safetensors file (written by {@link Module.saveWeights}, or by PyTorch with matching
+   * names) off the JS thread and loads it like {@link Module.loadStateDict}: validated names
+   * and shapes, nothing written on error.
+   */
+  async loadWeights(path: string, options: LoadStateDictOptions = {}): Promise<LoadStateDictResult> {
+    const file = await nativeAsync(() => loadTensors(path));
+    const state: Record<string, Tensor> = {};
+    for (const name of file.names()) state[name] = new Tensor(file.get(name)!);
+    try {
+      return loadState(`${this.constructor.name}.loadWeights`, [...this.namedParameters(), ...this.namedBuffers()], state, options.strict ?? true);
+    } finally {
+      for (const t of Object.values(state)) t.dispose();
+    }
   }
 
   // ---- training --------------------------------------------------------------------------

@@ -24,6 +24,7 @@ mod runtime;
 mod stream;
 mod task;
 mod tensor;
+mod weights;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
