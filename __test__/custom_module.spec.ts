@@ -443,7 +443,7 @@ test('errors are typed and name the module, the loss and the shapes', async (t) 
   const net = new WrongWidth();
   await t.throwsAsync(net.fit(xorX, xorY, { verbose: 0 }), { instanceOf: ValueError, message: /WrongWidth\.fit: call compile\(\) first/ });
   t.throws(() => net.trainStep(xorX, xorY), { instanceOf: ValueError, message: /call compile\(\) first/ });
-  t.throws(() => net.compile({ loss: 'hinge' as never }), { instanceOf: ValueError, message: /unknown loss 'hinge'/ });
+  t.throws(() => net.compile({ loss: 'hing' as never }), { instanceOf: ValueError, message: /unknown loss 'hing'/ });
   t.throws(() => net.compile({ loss: 'mse', metrics: ['f1' as never] }), { instanceOf: ValueError, message: /WrongWidth\.compile: unknown metric 'f1'/ });
   t.throws(() => net.compile({ loss: 'mse', optimizer: 'adamm' as never }), { instanceOf: ValueError, message: /unknown optimizer 'adamm'/ });
 
@@ -561,7 +561,7 @@ test('accuracy is inferred from shapes like Keras: binary, sparse and categorica
   t.is(metrics.accuracy(tensor([[2, 1, 0], [0, 1, 3]]), tensor([0, 1])), 0.5);
   t.is(metrics.accuracy(tensor([[2, 1, 0], [0, 1, 3]]), tensor([[0], [2]])), 1);
   t.is(metrics.accuracy(tensor([[2, 1, 0], [0, 1, 3]]), tensor([[1, 0, 0], [0, 1, 0]])), 0.5);
-  t.throws(() => metrics.mse(tensor([[1, 2]]), tensor([[1]])), { instanceOf: ShapeError, message: /metric mse/ });
+  t.throws(() => metrics.mse(tensor([[1, 2]]), tensor([[1]])), { instanceOf: ShapeError, message: /metric.*mse needs targets/ });
 });
 
 test('a custom module trains with Module.fit inside a worker thread', async (t) => {

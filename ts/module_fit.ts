@@ -4,7 +4,8 @@
  * step order, log names and History), but calling the module's TypeScript `forward`.
  */
 
-import { AutogradError, ShapeError, ValueError } from './errors';
+import { AutogradError, ShapeError, ValueError, native } from './errors';
+import { lossName } from './native';
 import { noGrad } from './autograd';
 import { MetricName, MetricState } from './metrics';
 import type { BatchProgress, EpochLogs, FitArgs, History, LossSpec, OptimizerSpec } from './model';
@@ -54,17 +55,6 @@ const FIT_OPTIONS = new Set<string>([
   'signal',
 ]);
 
-const BUILTIN_LOSSES = [
-  'meanSquaredError',
-  'mse',
-  'meanAbsoluteError',
-  'mae',
-  'huber',
-  'binaryCrossentropy',
-  'categoricalCrossentropy',
-  'sparseCategoricalCrossentropy',
-];
-
 /** Batch progress reports are throttled like the native loop's (at most one per 100 ms). */
 const REPORT_EVERY_MS = 100;
 
@@ -97,6 +87,8 @@ export class ModuleTrainer {
   private readonly lossFn: LossFn;
   private readonly lossName: string;
   private readonly metricNames: string[];
+  /** Where `accuracy` splits one-output predictions: 0 for logits / margins, 0.5 otherwise (as the native fit). */
+  private readonly binaryThreshold: number;
   private busy = false;
 
   constructor(
@@ -106,14 +98,21 @@ export class ModuleTrainer {
     const op = `${this.name}.compile`;
     if (args === null || typeof args !== 'object' || args.loss === undefined) throw new ValueError(`${op}: pass { loss, optimizer?, metrics? }`);
     const spec = args.loss;
+    const logits = typeof spec === 'object' && spec !== null && 'fromLogits' in spec && spec.fromLogits === true && spec.type === 'binaryCrossentropy';
+    const margins = spec === 'hinge' || spec === 'squaredHinge' || (typeof spec === 'object' && spec !== null && (spec.type === 'hinge' || spec.type === 'squaredHinge'));
+    this.binaryThreshold = logits || margins ? 0 : 0.5;
     if (typeof spec === 'function') {
       this.lossFn = spec;
       this.lossName = spec.name || 'custom loss';
     } else {
       const type = typeof spec === 'string' ? spec : spec?.type;
-      if (type === undefined || !BUILTIN_LOSSES.includes(type)) throw new ValueError(`${op}: unknown loss '${String(type)}' (accepted: ${BUILTIN_LOSSES.join(', ')}, or a function)`);
+      try {
+        native(() => lossName(JSON.stringify(spec)));
+      } catch (err) {
+        throw err instanceof ValueError ? new ValueError(`${op}: ${err.message.replace(/^loss: /, '')} (or pass a function)`) : err;
+      }
       this.lossFn = (pred, target) => builtinLoss(spec, pred, target);
-      this.lossName = type;
+      this.lossName = String(type);
     }
     this.metricNames = [...(args.metrics ?? [])];
     try {
@@ -131,7 +130,7 @@ export class ModuleTrainer {
   }
 
   private metricStates(): MetricState[] {
-    return this.metricNames.map((m) => new MetricState(m));
+    return this.metricNames.map((m) => new MetricState(m, this.binaryThreshold));
   }
 
   private claim(op: string): void {

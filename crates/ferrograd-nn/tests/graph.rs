@@ -447,3 +447,21 @@ fn zero_sample_weights_remove_samples_and_weights_scale_the_loss() {
     );
     close(&weighted, &half, 1e-5);
 }
+
+#[test]
+fn binary_accuracy_thresholds_logits_at_zero_and_probabilities_at_one_half() {
+    let x = Tensor::from_vec(vec![0.2, -0.2, 0.3, -0.4], &[4, 1]).unwrap();
+    let y = Tensor::from_vec(vec![1.0, 0.0, 1.0, 0.0], &[4, 1]).unwrap();
+    let accuracy = |loss: LossKind| {
+        let layer = LinearConfig::new(1, 1).init(Some(0)).unwrap();
+        layer.weight.assign_data(&[1.0]).unwrap();
+        layer.bias.as_ref().unwrap().assign_data(&[0.0]).unwrap();
+        let model = Sequential::new(vec![Box::new(layer)]);
+        let opt = sgd(&model, 0.1);
+        let mut t = Trainer::new(model, loss, opt, vec![MetricKind::Accuracy]);
+        t.evaluate(&x, &y, 4).unwrap()["accuracy"]
+    };
+    assert_eq!(accuracy(LossKind::BinaryCrossEntropyWithLogits), 1.0);
+    assert_eq!(accuracy(LossKind::Hinge), 1.0);
+    assert_eq!(accuracy(LossKind::Mse), 0.5);
+}

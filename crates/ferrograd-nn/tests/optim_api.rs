@@ -149,8 +149,13 @@ fn param_groups_use_their_own_lr_and_config() {
     assert_eq!(b.to_vec(), vec![0.99, 2.01], "lr 0 must freeze group 1");
     assert!(opt.set_group_lr(3, 0.1).is_err());
     assert!(opt.set_lr(-1.0).is_err());
+    // A schedule's set_lr scales every group by the same factor relative to its initial LR
+    // (0.1, 0.01, 0.5 -> 0.2, 0.02, 1.0), as PyTorch's multiplicative schedulers.
     opt.set_lr(0.2).unwrap();
-    assert!(opt.groups().iter().all(|g| g.lr == 0.2));
+    let lrs: Vec<f32> = opt.groups().iter().map(|g| g.lr).collect();
+    for (got, want) in lrs.iter().zip([0.2f32, 0.02, 1.0]) {
+        assert!((got - want).abs() < 1e-7, "{lrs:?}");
+    }
 }
 
 #[test]

@@ -18,6 +18,7 @@ mod data;
 mod dispatch;
 mod error;
 mod init;
+mod metric;
 mod model;
 mod optim;
 mod runtime;

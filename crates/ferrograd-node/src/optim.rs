@@ -207,3 +207,10 @@ pub fn named_loss(
     let value = ferrograd_nn::loss::named_loss(&name, &options, &tensors).map_err(core_err)?;
     NativeTensor::wrap(&env, value)
 }
+
+/// Validates a loss spec (as in `compile`); returns the loss's log name.
+#[napi(catch_unwind)]
+pub fn loss_name(spec: String) -> Result<String, ErrorCode> {
+    let kind = loss_from_spec(&parse("loss", &spec)?).map_err(core_err)?;
+    Ok(kind.name().to_owned())
+}

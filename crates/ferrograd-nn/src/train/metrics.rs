@@ -52,10 +52,18 @@ impl MetricKind {
 
     /// A fresh accumulator.
     pub fn state(&self) -> MetricState {
+        self.state_with_threshold(0.5)
+    }
+
+    /// A fresh accumulator whose `Accuracy` uses `threshold` when it resolves to binary
+    /// accuracy: 0 when the model outputs logits or margins (a `fromLogits` binary
+    /// cross-entropy or a hinge loss), 0.5 for probabilities.
+    pub fn state_with_threshold(&self, threshold: f32) -> MetricState {
         MetricState {
             kind: *self,
             total: 0.0,
             count: 0.0,
+            binary_threshold: threshold,
         }
     }
 }
@@ -66,10 +74,21 @@ pub struct MetricState {
     kind: MetricKind,
     total: f64,
     count: f64,
+    binary_threshold: f32,
 }
 
 fn invalid(msg: String) -> Error {
     Error::InvalidArgument { op: "metric", msg }
+}
+
+/// A shape problem of the predictions and targets given to a metric.
+fn mismatch(pred: &Tensor, target: &Tensor, reason: String) -> Error {
+    Error::ShapeMismatch {
+        op: "metric",
+        lhs: pred.dims().to_vec(),
+        rhs: target.dims().to_vec(),
+        reason,
+    }
 }
 
 /// Rows of `[N, C]` predictions and their classes from a sparse or one-hot target.
@@ -90,19 +109,22 @@ fn rows_and_classes(
     let t = target.to_vec();
     let classes = if one_hot {
         if target.dims() != pred.dims() {
-            return Err(invalid(format!(
-                "one-hot targets must have the prediction's shape {:?}, got {:?}",
-                pred.dims(),
-                target.dims()
-            )));
+            return Err(mismatch(
+                pred,
+                target,
+                "categorical accuracy: one-hot targets must have the prediction's shape".into(),
+            ));
         }
         t.chunks(c).map(argmax).collect()
     } else {
         if t.len() != n {
-            return Err(invalid(format!(
-                "sparse targets must hold one class per sample ({n}), got shape {:?}",
-                target.dims()
-            )));
+            return Err(mismatch(
+                pred,
+                target,
+                format!(
+                    "sparse categorical accuracy: targets must hold one class per sample ({n})"
+                ),
+            ));
         }
         t.iter()
             .map(|&v| {
@@ -149,7 +171,9 @@ impl MetricState {
                 let binary = pred.dims() == target.dims()
                     && (pred.rank() == 1 || pred.dims().last() == Some(&1));
                 if binary {
-                    MetricKind::BinaryAccuracy { threshold: 0.5 }
+                    MetricKind::BinaryAccuracy {
+                        threshold: self.binary_threshold,
+                    }
                 } else if is_sparse(pred, target) {
                     MetricKind::SparseCategoricalAccuracy
                 } else {
@@ -166,11 +190,11 @@ impl MetricState {
             MetricKind::Accuracy => return Err(invalid("accuracy must be resolved".into())),
             MetricKind::BinaryAccuracy { threshold } => {
                 if pred.numel() != target.numel() {
-                    return Err(invalid(format!(
-                        "binary accuracy needs targets of the prediction's size, got {:?} and {:?}",
-                        pred.dims(),
-                        target.dims()
-                    )));
+                    return Err(mismatch(
+                        pred,
+                        target,
+                        "binary accuracy needs targets of the prediction's size".into(),
+                    ));
                 }
                 let p = pred.to_vec();
                 let t = target.to_vec();
@@ -209,12 +233,11 @@ impl MetricState {
             }
             MetricKind::Mse | MetricKind::Mae => {
                 if pred.dims() != target.dims() {
-                    return Err(invalid(format!(
-                        "{} needs targets of the prediction's shape {:?}, got {:?}",
-                        kind.name(),
-                        pred.dims(),
-                        target.dims()
-                    )));
+                    return Err(mismatch(
+                        pred,
+                        target,
+                        format!("{} needs targets of the prediction's shape", kind.name()),
+                    ));
                 }
                 let p = pred.to_vec();
                 let t = target.to_vec();

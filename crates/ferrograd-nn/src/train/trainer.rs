@@ -239,9 +239,20 @@ impl Trainer {
         let names = self.model.output_names();
         Tally {
             per_output: vec![0.0; names.len()],
-            metrics: names
-                .iter()
-                .map(|_| self.metrics.iter().map(|m| m.state()).collect())
+            metrics: (0..names.len())
+                .map(|k| {
+                    // Logit / margin outputs are classified at 0, probabilities at 0.5.
+                    let threshold = match self.loss_of(k) {
+                        LossKind::BinaryCrossEntropyWithLogits
+                        | LossKind::Hinge
+                        | LossKind::SquaredHinge => 0.0,
+                        _ => 0.5,
+                    };
+                    self.metrics
+                        .iter()
+                        .map(|m| m.state_with_threshold(threshold))
+                        .collect()
+                })
                 .collect(),
             names,
             loss: 0.0,
