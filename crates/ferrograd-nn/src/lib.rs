@@ -4,6 +4,7 @@
 //! formats (IDX, CSV). Knows nothing of napi: the binding crate exposes these to JavaScript.
 
 pub mod data;
+pub mod eval;
 pub mod init;
 pub mod io;
 pub mod layers;
