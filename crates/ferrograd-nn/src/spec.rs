@@ -478,12 +478,19 @@ pub fn metric_from_name(name: &str) -> Result<MetricKind> {
         "topKCategoricalAccuracy" => MetricKind::TopK { k: 5 },
         "mse" | "meanSquaredError" => MetricKind::Mse,
         "mae" | "meanAbsoluteError" => MetricKind::Mae,
+        "precision" => MetricKind::Precision,
+        "recall" => MetricKind::Recall,
+        "f1" | "f1Score" => MetricKind::F1,
+        "auc" | "rocAuc" => MetricKind::Auc,
+        "prAuc" | "averagePrecision" => MetricKind::PrAuc,
+        "perplexity" => MetricKind::Perplexity,
         _ => {
             return Err(bad(
                 "metrics",
                 format!(
                     "unknown metric '{name}' (accepted: accuracy, binaryAccuracy, categoricalAccuracy, \
-                     sparseCategoricalAccuracy, topKCategoricalAccuracy, mse, mae)"
+                     sparseCategoricalAccuracy, topKCategoricalAccuracy, mse, mae, precision, recall, f1, \
+                     auc, prAuc, perplexity)"
                 ),
             ))
         }

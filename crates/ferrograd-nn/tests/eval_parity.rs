@@ -166,3 +166,55 @@ fn bleu_matches_nltk_and_the_course_notes_examples() {
     close(b.brevity_penalty, (-1.0f64).exp(), "brevity");
     close(b.score, (-1.0f64).exp() * 0.5f64.sqrt(), "bleu2");
 }
+
+use ferrograd_core::Tensor;
+use ferrograd_nn::train::MetricKind;
+
+fn t(v: Vec<f32>, shape: &[usize]) -> Tensor {
+    Tensor::from_vec(v, shape).unwrap()
+}
+
+#[test]
+fn streaming_epoch_metrics_equal_the_whole_data_scores() {
+    // The cancer example, fed in two batches of probabilities (threshold 0.5).
+    let truth: Vec<f32> = [vec![1.0; 8], vec![0.0; 4]].concat();
+    let probs: Vec<f32> = [vec![0.9; 6], vec![0.2; 2], vec![0.7], vec![0.1; 3]].concat();
+    let mut states: Vec<_> = [MetricKind::Precision, MetricKind::Recall, MetricKind::F1]
+        .iter()
+        .map(|k| k.state())
+        .collect();
+    for s in &mut states {
+        s.update(&t(probs[..5].to_vec(), &[5, 1]), &t(truth[..5].to_vec(), &[5, 1])).unwrap();
+        s.update(&t(probs[5..].to_vec(), &[7, 1]), &t(truth[5..].to_vec(), &[7, 1])).unwrap();
+    }
+    assert_eq!(states[0].value(), 6.0 / 7.0);
+    assert_eq!(states[1].value(), 0.75);
+    assert!((states[2].value() - 0.8).abs() < 1e-15);
+
+    // ROC-AUC and PR-AUC over batches equal scikit-learn's on the whole set.
+    let fx = fixture();
+    let case = &fx["curves"][1];
+    let y: Vec<f32> = usizes(&case["y_true"]).iter().map(|&v| v as f32).collect();
+    let s: Vec<f32> = f64s(&case["scores"]).iter().map(|&v| v as f32).collect();
+    for (kind, key) in [(MetricKind::Auc, "roc_auc"), (MetricKind::PrAuc, "average_precision")] {
+        let mut state = kind.state();
+        for (ys, ss) in y.chunks(16).zip(s.chunks(16)) {
+            state.update(&t(ss.to_vec(), &[ss.len()]), &t(ys.to_vec(), &[ys.len()])).unwrap();
+        }
+        assert!((state.value() - case[key].as_f64().unwrap()).abs() < 1e-6, "{key}");
+    }
+
+    // Multi-class: macro OvR AUC of logits (softmax applied) matches scikit-learn on probabilities.
+    let mc = &fx["multiclass"][0];
+    let probs = f64s(&mc["probs"]);
+    let logits: Vec<f32> = probs.iter().map(|p| p.ln() as f32).collect();
+    let labels: Vec<f32> = usizes(&mc["labels"]).iter().map(|&v| v as f32).collect();
+    let mut auc = MetricKind::Auc.state().with_logits(true);
+    auc.update(&t(logits, &[45, 3]), &t(labels, &[45])).unwrap();
+    assert!((auc.value() - mc["roc_auc_macro"].as_f64().unwrap()).abs() < 1e-6);
+
+    // Perplexity of uniform predictions over V classes is V.
+    let mut ppl = MetricKind::Perplexity.state().with_logits(true);
+    ppl.update(&Tensor::zeros(&[2, 3, 7]), &t(vec![0.0, 1.0, 2.0, 3.0, 4.0, 6.0], &[2, 3])).unwrap();
+    assert!((ppl.value() - 7.0).abs() < 1e-9);
+}

@@ -3,6 +3,8 @@
 
 use ferrograd_core::{Error, Result, Tensor};
 
+use super::epoch_metrics::{collect, value, Collector, EpochMetric};
+
 /// A metric reported by `fit` / `evaluate`, as in Keras' `metrics=[...]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MetricKind {
@@ -28,6 +30,19 @@ pub enum MetricKind {
     Mse,
     /// Mean absolute error.
     Mae,
+    /// Precision over the epoch: of the positive class for one-output models (threshold as
+    /// binary accuracy), macro-averaged over classes (argmax) otherwise.
+    Precision,
+    /// Recall (sensitivity, TPR) over the epoch, averaged as [`MetricKind::Precision`].
+    Recall,
+    /// F1 over the epoch, averaged as [`MetricKind::Precision`].
+    F1,
+    /// ROC-AUC over every score of the epoch (one-vs-rest macro for several classes).
+    Auc,
+    /// Average precision (PR-AUC) over the epoch (macro one-vs-rest for several classes).
+    PrAuc,
+    /// `exp(mean negative log-likelihood)` of class-index targets (language models).
+    Perplexity,
 }
 
 impl MetricKind {
@@ -42,12 +57,34 @@ impl MetricKind {
             MetricKind::TopK { k } => format!("top_{k}_accuracy"),
             MetricKind::Mse => "mse".into(),
             MetricKind::Mae => "mae".into(),
+            MetricKind::Precision => "precision".into(),
+            MetricKind::Recall => "recall".into(),
+            MetricKind::F1 => "f1".into(),
+            MetricKind::Auc => "auc".into(),
+            MetricKind::PrAuc => "pr_auc".into(),
+            MetricKind::Perplexity => "perplexity".into(),
         }
+    }
+
+    /// The whole-epoch metric behind this kind, if it is one.
+    fn epoch_metric(&self) -> Option<EpochMetric> {
+        Some(match self {
+            MetricKind::Precision => EpochMetric::Precision,
+            MetricKind::Recall => EpochMetric::Recall,
+            MetricKind::F1 => EpochMetric::F1,
+            MetricKind::Auc => EpochMetric::RocAuc,
+            MetricKind::PrAuc => EpochMetric::PrAuc,
+            MetricKind::Perplexity => EpochMetric::Perplexity,
+            _ => return None,
+        })
     }
 
     /// Whether larger is better (used by `EarlyStopping`'s `auto` mode).
     pub fn higher_is_better(&self) -> bool {
-        !matches!(self, MetricKind::Mse | MetricKind::Mae)
+        !matches!(
+            self,
+            MetricKind::Mse | MetricKind::Mae | MetricKind::Perplexity
+        )
     }
 
     /// A fresh accumulator.
@@ -64,6 +101,8 @@ impl MetricKind {
             total: 0.0,
             count: 0.0,
             binary_threshold: threshold,
+            logits: false,
+            collector: self.epoch_metric().map(EpochMetric::collector),
         }
     }
 }
@@ -75,6 +114,8 @@ pub struct MetricState {
     total: f64,
     count: f64,
     binary_threshold: f32,
+    logits: bool,
+    collector: Option<Collector>,
 }
 
 fn invalid(msg: String) -> Error {
@@ -164,8 +205,17 @@ impl MetricState {
         self.kind
     }
 
+    /// Marks multi-class scores as logits (softmax is applied before AUC and perplexity).
+    pub fn with_logits(mut self, logits: bool) -> Self {
+        self.logits = logits;
+        self
+    }
+
     /// Adds one batch of predictions and targets.
     pub fn update(&mut self, pred: &Tensor, target: &Tensor) -> Result<()> {
+        if let Some(c) = &mut self.collector {
+            return collect(c, pred, target, self.binary_threshold, self.logits);
+        }
         let kind = match self.kind {
             MetricKind::Accuracy => {
                 let binary = pred.dims() == target.dims()
@@ -188,6 +238,14 @@ impl MetricState {
     fn update_as(&mut self, kind: MetricKind, pred: &Tensor, target: &Tensor) -> Result<()> {
         let (sum, count): (f64, f64) = match kind {
             MetricKind::Accuracy => return Err(invalid("accuracy must be resolved".into())),
+            MetricKind::Precision
+            | MetricKind::Recall
+            | MetricKind::F1
+            | MetricKind::Auc
+            | MetricKind::PrAuc
+            | MetricKind::Perplexity => {
+                return Err(invalid(format!("{} is collected per epoch", kind.name())))
+            }
             MetricKind::BinaryAccuracy { threshold } => {
                 if pred.numel() != target.numel() {
                     return Err(mismatch(
@@ -263,6 +321,9 @@ impl MetricState {
 
     /// The running value (0 before any update).
     pub fn value(&self) -> f64 {
+        if let (Some(m), Some(c)) = (self.kind.epoch_metric(), &self.collector) {
+            return value(m, c);
+        }
         if self.count == 0.0 {
             0.0
         } else {
@@ -274,5 +335,6 @@ impl MetricState {
     pub fn reset(&mut self) {
         self.total = 0.0;
         self.count = 0.0;
+        self.collector = self.kind.epoch_metric().map(EpochMetric::collector);
     }
 }

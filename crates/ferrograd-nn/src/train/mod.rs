@@ -11,6 +11,7 @@
 //! reproducible only when that generator is reseeded and no other code draws from it meanwhile.
 
 mod callbacks;
+mod epoch_metrics;
 mod loss_kind;
 mod metrics;
 mod samples;

@@ -242,15 +242,21 @@ impl Trainer {
             metrics: (0..names.len())
                 .map(|k| {
                     // Logit / margin outputs are classified at 0, probabilities at 0.5.
-                    let threshold = match self.loss_of(k) {
+                    let loss = self.loss_of(k);
+                    let threshold = match loss {
                         LossKind::BinaryCrossEntropyWithLogits
                         | LossKind::Hinge
                         | LossKind::SquaredHinge => 0.0,
                         _ => 0.5,
                     };
+                    let logits = matches!(
+                        loss,
+                        LossKind::CategoricalCrossEntropy { from_logits: true }
+                            | LossKind::SparseCategoricalCrossEntropy { from_logits: true }
+                    );
                     self.metrics
                         .iter()
-                        .map(|m| m.state_with_threshold(threshold))
+                        .map(|m| m.state_with_threshold(threshold).with_logits(logits))
                         .collect()
                 })
                 .collect(),
