@@ -551,17 +551,17 @@ test('predict and evaluate run in batches in eval mode and restore the previous 
   const scores = await net.evaluate(x, y, { batchSize: 4 });
   t.false(net.training, 'eval mode restored');
   const pred = net.call(x);
-  t.true(Math.abs(scores.mse! - metrics.mse(pred, y)) < 1e-5);
+  t.true(Math.abs(scores.mse! - metrics.mse(y, pred)) < 1e-5);
   t.true(Math.abs(scores.loss! - scores.mse!) < 1e-5);
-  t.true(Math.abs(scores.mae! - metrics.mae(pred, y)) < 1e-5);
+  t.true(Math.abs(scores.mae! - metrics.mae(y, pred)) < 1e-5);
 });
 
 test('accuracy is inferred from shapes like Keras: binary, sparse and categorical', (t) => {
-  t.is(metrics.accuracy(tensor([[0.9], [0.2], [0.6]]), tensor([[1], [1], [0]])), 1 / 3);
-  t.is(metrics.accuracy(tensor([[2, 1, 0], [0, 1, 3]]), tensor([0, 1])), 0.5);
-  t.is(metrics.accuracy(tensor([[2, 1, 0], [0, 1, 3]]), tensor([[0], [2]])), 1);
-  t.is(metrics.accuracy(tensor([[2, 1, 0], [0, 1, 3]]), tensor([[1, 0, 0], [0, 1, 0]])), 0.5);
-  t.throws(() => metrics.mse(tensor([[1, 2]]), tensor([[1]])), { instanceOf: ShapeError, message: /metric.*mse needs targets/ });
+  t.is(metrics.accuracy(tensor([[1], [1], [0]]), tensor([[0.9], [0.2], [0.6]])), 1 / 3);
+  t.is(metrics.accuracy(tensor([0, 1]), tensor([[2, 1, 0], [0, 1, 3]])), 0.5);
+  t.is(metrics.accuracy(tensor([[0], [2]]), tensor([[2, 1, 0], [0, 1, 3]])), 1);
+  t.is(metrics.accuracy(tensor([[1, 0, 0], [0, 1, 0]]), tensor([[2, 1, 0], [0, 1, 3]])), 0.5);
+  t.throws(() => metrics.mse(tensor([[1]]), tensor([[1, 2]])), { instanceOf: ShapeError, message: /metric.*mse needs targets/ });
 });
 
 test('a custom module trains with Module.fit inside a worker thread', async (t) => {

@@ -51,6 +51,7 @@ def add_classification(name, y_true, y_pred, classes):
     present = sorted(set(i(y_true)) | set(i(y_pred)))
     case["per_class"] = {"classes": present, "precision": f(p), "recall": f(r), "f1": f(fb), "support": i(s)}
     case["scores"] = scores
+    case["report"] = M.classification_report(y_true, y_pred, digits=2, zero_division=0)
     if classes == 2:
         # Specificity is the recall of the negative class.
         case["specificity"] = float(M.recall_score(y_true, y_pred, pos_label=0, zero_division=0))

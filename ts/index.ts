@@ -31,6 +31,7 @@ export type { LossFn, ModuleCompileArgs, ModuleFitArgs } from './module_fit';
 export type { LoadStateDictOptions, LoadStateDictResult, StateDict, StateEntry } from './module_state';
 export type { Initializer, InitializerConfig, InitializerName, InitializerSpec } from './initializers';
 export { metrics } from './metrics';
+export * from './evaluation/index';
 export type { MetricName } from './metrics';
 export { ProgressPrinter } from './progress';
 export { loadCsv, loadIdx, loadMnist } from './datasets';

@@ -18,7 +18,13 @@ export type MetricName =
   | 'mse'
   | 'meanSquaredError'
   | 'mae'
-  | 'meanAbsoluteError';
+  | 'meanAbsoluteError'
+  | 'precision'
+  | 'recall'
+  | 'f1'
+  | 'auc'
+  | 'prAuc'
+  | 'perplexity';
 
 /**
  * Running value of one metric over an epoch: `update` per batch, `value` = sum / count.
@@ -53,33 +59,34 @@ export class MetricState {
   }
 }
 
-function once(name: MetricName, pred: Tensor, target: Tensor): number {
+function once(name: MetricName, target: Tensor, pred: Tensor): number {
   const state = new MetricState(name);
   state.update(pred, target);
   return state.value;
 }
 
 /**
- * Metrics as plain functions of predictions and targets (the definitions `fit` logs).
+ * Metrics as plain functions of targets and predictions, in Keras' and scikit-learn's order
+ * `(yTrue, yPred)` (the definitions `fit` logs; losses take PyTorch's `(pred, target)`).
  *
  * @example
  * ```ts
- * metrics.accuracy(model.call(x), y); // 0.97
+ * metrics.accuracy(y, model.call(x)); // 0.97
  * ```
  */
 export const metrics = {
   /** Keras' `accuracy`: binary (threshold 0.5) when target and prediction have the same shape with one output, sparse when the target has one axis less (or a trailing 1), categorical otherwise. */
-  accuracy: (pred: Tensor, target: Tensor): number => once('accuracy', pred, target),
+  accuracy: (yTrue: Tensor, yPred: Tensor): number => once('accuracy', yTrue, yPred),
   /** Fraction of elements with `(pred > 0.5) == (target > 0.5)`. */
-  binaryAccuracy: (pred: Tensor, target: Tensor): number => once('binaryAccuracy', pred, target),
+  binaryAccuracy: (yTrue: Tensor, yPred: Tensor): number => once('binaryAccuracy', yTrue, yPred),
   /** Fraction of rows whose argmax equals the argmax of the one-hot target. */
-  categoricalAccuracy: (pred: Tensor, target: Tensor): number => once('categoricalAccuracy', pred, target),
+  categoricalAccuracy: (yTrue: Tensor, yPred: Tensor): number => once('categoricalAccuracy', yTrue, yPred),
   /** Fraction of rows whose argmax equals the integer class target. */
-  sparseCategoricalAccuracy: (pred: Tensor, target: Tensor): number => once('sparseCategoricalAccuracy', pred, target),
+  sparseCategoricalAccuracy: (yTrue: Tensor, yPred: Tensor): number => once('sparseCategoricalAccuracy', yTrue, yPred),
   /** Fraction of rows whose target class is among the 5 highest scores. */
-  topKCategoricalAccuracy: (pred: Tensor, target: Tensor): number => once('topKCategoricalAccuracy', pred, target),
+  topKCategoricalAccuracy: (yTrue: Tensor, yPred: Tensor): number => once('topKCategoricalAccuracy', yTrue, yPred),
   /** Mean squared error. */
-  mse: (pred: Tensor, target: Tensor): number => once('mse', pred, target),
+  mse: (yTrue: Tensor, yPred: Tensor): number => once('mse', yTrue, yPred),
   /** Mean absolute error. */
-  mae: (pred: Tensor, target: Tensor): number => once('mae', pred, target),
+  mae: (yTrue: Tensor, yPred: Tensor): number => once('mae', yTrue, yPred),
 };

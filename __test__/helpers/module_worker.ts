@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const net = new XorNet();
   net.compile({ optimizer: { type: 'adam', lr: 0.05 }, loss: { type: 'sparseCategoricalCrossentropy', fromLogits: true } });
   const history = await net.fit(x, y, { epochs: 150, batchSize: 4, verbose: 0 });
-  parentPort!.postMessage({ epochs: history.epochs.length, accuracy: metrics.accuracy(await net.predict(x), y) });
+  parentPort!.postMessage({ epochs: history.epochs.length, accuracy: metrics.accuracy(y, await net.predict(x)) });
 }
 
 main().catch((err: unknown) => {

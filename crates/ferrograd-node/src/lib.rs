@@ -17,6 +17,7 @@
 mod data;
 mod dispatch;
 mod error;
+mod eval;
 mod init;
 mod metric;
 mod model;

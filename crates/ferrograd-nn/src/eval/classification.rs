@@ -180,7 +180,12 @@ pub fn specificity(
     };
     let per: Vec<f64> = classes
         .iter()
-        .map(|&c| ratio(cm.true_negatives(c), cm.true_negatives(c) + cm.false_positives(c)))
+        .map(|&c| {
+            ratio(
+                cm.true_negatives(c),
+                cm.true_negatives(c) + cm.false_positives(c),
+            )
+        })
         .collect();
     let avg = match average {
         Average::Binary { .. } => per[0],

@@ -88,12 +88,18 @@ impl ConfusionMatrix {
 
     /// Samples of other classes predicted as `c`.
     pub fn false_positives(&self, c: usize) -> u64 {
-        (0..self.n).filter(|&t| t != c).map(|t| self.get(t, c)).sum()
+        (0..self.n)
+            .filter(|&t| t != c)
+            .map(|t| self.get(t, c))
+            .sum()
     }
 
     /// Samples of class `c` predicted as another class.
     pub fn false_negatives(&self, c: usize) -> u64 {
-        (0..self.n).filter(|&p| p != c).map(|p| self.get(c, p)).sum()
+        (0..self.n)
+            .filter(|&p| p != c)
+            .map(|p| self.get(c, p))
+            .sum()
     }
 
     /// Samples neither of class `c` nor predicted as `c`.

@@ -105,20 +105,31 @@ pub fn auc(x: &[f64], y: &[f64]) -> Result<f64> {
     if x.len() != y.len() || x.len() < 2 {
         return Err(invalid(
             "auc",
-            format!("needs at least 2 points, got {} x and {} y", x.len(), y.len()),
+            format!(
+                "needs at least 2 points, got {} x and {} y",
+                x.len(),
+                y.len()
+            ),
         ));
     }
     let increasing = x.windows(2).all(|w| w[1] >= w[0]);
     let decreasing = x.windows(2).all(|w| w[1] <= w[0]);
     if !increasing && !decreasing {
-        return Err(invalid("auc", "x is neither increasing nor decreasing".into()));
+        return Err(invalid(
+            "auc",
+            "x is neither increasing nor decreasing".into(),
+        ));
     }
     let area: f64 = x
         .windows(2)
         .zip(y.windows(2))
         .map(|(xs, ys)| (xs[1] - xs[0]) * (ys[0] + ys[1]) / 2.0)
         .sum();
-    Ok(if decreasing && !increasing { -area } else { area })
+    Ok(if decreasing && !increasing {
+        -area
+    } else {
+        area
+    })
 }
 
 /// Area under the ROC curve of binary scores.
@@ -130,7 +141,12 @@ pub fn roc_auc(y_true: &[bool], scores: &[f64]) -> Result<f64> {
 /// One-vs-rest ROC-AUC of `[n, classes]` scores (row-major) against class labels: each class's
 /// AUC against the rest, averaged uniformly (`weighted: false`, scikit-learn's macro) or by class
 /// prevalence. Classes absent from `y_true` are an error, as in scikit-learn.
-pub fn roc_auc_ovr(labels: &[usize], scores: &[f64], classes: usize, weighted: bool) -> Result<f64> {
+pub fn roc_auc_ovr(
+    labels: &[usize],
+    scores: &[f64],
+    classes: usize,
+    weighted: bool,
+) -> Result<f64> {
     const OP: &str = "rocAucScore";
     if classes < 2 || scores.len() != labels.len() * classes {
         return Err(invalid(
@@ -147,8 +163,7 @@ pub fn roc_auc_ovr(labels: &[usize], scores: &[f64], classes: usize, weighted: b
         let truth: Vec<bool> = labels.iter().map(|&l| l == k).collect();
         let prevalence = truth.iter().filter(|&&b| b).count() as f64;
         let column: Vec<f64> = scores.iter().skip(k).step_by(classes).copied().collect();
-        let a = roc_auc(&truth, &column)
-            .map_err(|e| invalid(OP, format!("class {k}: {e}")))?;
+        let a = roc_auc(&truth, &column).map_err(|e| invalid(OP, format!("class {k}: {e}")))?;
         let w = if weighted { prevalence } else { 1.0 };
         total += a * w;
         weight += w;

@@ -10,7 +10,11 @@ fn columns<'a>(
     y_pred: &'a [f64],
     outputs: usize,
 ) -> Result<Vec<(Vec<f64>, Vec<f64>)>> {
-    if y_true.len() != y_pred.len() || y_true.is_empty() || outputs == 0 || y_true.len() % outputs != 0 {
+    if y_true.len() != y_pred.len()
+        || y_true.is_empty()
+        || outputs == 0
+        || !y_true.len().is_multiple_of(outputs)
+    {
         return Err(Error::InvalidArgument {
             op,
             msg: format!(
@@ -68,13 +72,25 @@ pub fn mean_absolute_error(y_true: &[f64], y_pred: &[f64], outputs: usize) -> Re
 
 /// Mean absolute percentage error as a fraction (`|y - ŷ| / max(|y|, ε)`, ε the f64 machine
 /// epsilon, as scikit-learn: a zero target gives a huge but finite term).
-pub fn mean_absolute_percentage_error(y_true: &[f64], y_pred: &[f64], outputs: usize) -> Result<f64> {
-    per_output("meanAbsolutePercentageError", y_true, y_pred, outputs, |t, p| {
-        mean(
-            t.iter().zip(p).map(|(a, b)| (a - b).abs() / a.abs().max(f64::EPSILON)),
-            t.len(),
-        )
-    })
+pub fn mean_absolute_percentage_error(
+    y_true: &[f64],
+    y_pred: &[f64],
+    outputs: usize,
+) -> Result<f64> {
+    per_output(
+        "meanAbsolutePercentageError",
+        y_true,
+        y_pred,
+        outputs,
+        |t, p| {
+            mean(
+                t.iter()
+                    .zip(p)
+                    .map(|(a, b)| (a - b).abs() / a.abs().max(f64::EPSILON)),
+                t.len(),
+            )
+        },
+    )
 }
 
 /// Coefficient of determination `1 - SS_res / SS_tot`; for a constant target 1 when predicted

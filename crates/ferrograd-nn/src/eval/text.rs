@@ -52,7 +52,7 @@ pub struct Bleu {
     pub reference_length: f64,
 }
 
-fn ngrams<'a>(tokens: &'a [String], n: usize) -> HashMap<&'a [String], usize> {
+fn ngrams(tokens: &[String], n: usize) -> HashMap<&[String], usize> {
     let mut counts = HashMap::new();
     if tokens.len() >= n {
         for w in tokens.windows(n) {
@@ -148,7 +148,7 @@ pub fn bleu(
     } else {
         (1.0 - r / c as f64).exp()
     };
-    let score = if precisions.iter().any(|&p| p == 0.0) {
+    let score = if precisions.contains(&0.0) {
         0.0
     } else {
         brevity_penalty

@@ -71,7 +71,13 @@ fn is_binary(pred: &Tensor, target: &Tensor) -> bool {
 fn classes_of(pred: &Tensor, target: &Tensor) -> Result<(usize, Vec<usize>)> {
     let (n, c) = match pred.dims() {
         [n, c] if *n > 0 && *c >= 2 => (*n, *c),
-        _ => return Err(mismatch(pred, target, "needs [N, C] scores (C >= 2) or one output per sample")),
+        _ => {
+            return Err(mismatch(
+                pred,
+                target,
+                "needs [N, C] scores (C >= 2) or one output per sample",
+            ))
+        }
     };
     let t = target.to_vec();
     let labels = if t.len() == n {
@@ -96,7 +102,11 @@ fn classes_of(pred: &Tensor, target: &Tensor) -> Result<(usize, Vec<usize>)> {
             })
             .collect()
     } else {
-        return Err(mismatch(pred, target, "targets must be class indices or one-hot rows"));
+        return Err(mismatch(
+            pred,
+            target,
+            "targets must be class indices or one-hot rows",
+        ));
     };
     Ok((c, labels))
 }
@@ -127,7 +137,9 @@ pub(super) fn collect(
                 (
                     2,
                     t.iter().map(|&v| usize::from(v > 0.5)).collect::<Vec<_>>(),
-                    p.iter().map(|&v| usize::from(v > threshold)).collect::<Vec<_>>(),
+                    p.iter()
+                        .map(|&v| usize::from(v > threshold))
+                        .collect::<Vec<_>>(),
                 )
             } else {
                 let (c, truth) = classes_of(pred, target)?;
@@ -147,7 +159,10 @@ pub(super) fn collect(
                 Some(m) => {
                     return Err(Error::InvalidArgument {
                         op: "metric",
-                        msg: format!("batches disagree on the number of classes ({} vs {c})", m.classes()),
+                        msg: format!(
+                            "batches disagree on the number of classes ({} vs {c})",
+                            m.classes()
+                        ),
                     })
                 }
                 None => cm.insert(ConfusionMatrix::new(c)?),
@@ -162,10 +177,18 @@ pub(super) fn collect(
             let (c, truth, mut values) = if is_binary(pred, target) {
                 let t = target.to_vec();
                 let truth = t.iter().map(|&v| usize::from(v > 0.5)).collect();
-                (1, truth, pred.to_vec().iter().map(|&v| v as f64).collect::<Vec<_>>())
+                (
+                    1,
+                    truth,
+                    pred.to_vec().iter().map(|&v| v as f64).collect::<Vec<_>>(),
+                )
             } else {
                 let (c, truth) = classes_of(pred, target)?;
-                (c, truth, pred.to_vec().iter().map(|&v| v as f64).collect::<Vec<_>>())
+                (
+                    c,
+                    truth,
+                    pred.to_vec().iter().map(|&v| v as f64).collect::<Vec<_>>(),
+                )
             };
             if *classes != 0 && *classes != c {
                 return Err(Error::InvalidArgument {
@@ -229,7 +252,14 @@ pub(super) fn value(metric: EpochMetric, collector: &Collector) -> f64 {
                 _ => s.average.2,
             }
         }
-        (m, Collector::Ranked { scores, labels, classes }) => {
+        (
+            m,
+            Collector::Ranked {
+                scores,
+                labels,
+                classes,
+            },
+        ) => {
             if labels.is_empty() {
                 return 0.0;
             }
@@ -247,7 +277,8 @@ pub(super) fn value(metric: EpochMetric, collector: &Collector) -> f64 {
                 (0..*classes)
                     .map(|k| {
                         let truth: Vec<bool> = labels.iter().map(|&l| l == k).collect();
-                        let column: Vec<f64> = scores.iter().skip(k).step_by(*classes).copied().collect();
+                        let column: Vec<f64> =
+                            scores.iter().skip(k).step_by(*classes).copied().collect();
                         average_precision(&truth, &column)
                     })
                     .collect::<Result<Vec<_>>>()
