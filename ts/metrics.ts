@@ -33,10 +33,10 @@ export type MetricName =
 export class MetricState {
   private readonly inner: NativeMetric;
 
-  /** `binaryThreshold`: where `accuracy` splits one-output predictions (0 for logits). */
-  constructor(name: string, binaryThreshold = 0.5) {
+  /** `binaryThreshold`: where `accuracy` splits one-output predictions (0 for logits); `logits`: multi-class scores are pre-softmax. */
+  constructor(name: string, binaryThreshold = 0.5, logits = false) {
     try {
-      this.inner = native(() => NativeMetric.create(name, binaryThreshold));
+      this.inner = native(() => NativeMetric.create(name, binaryThreshold, logits));
     } catch (e) {
       if (e instanceof ValueError) throw new ValueError(e.message.replace(/^metrics: /, ''));
       throw e;

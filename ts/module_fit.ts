@@ -89,6 +89,8 @@ export class ModuleTrainer {
   private readonly metricNames: string[];
   /** Where `accuracy` splits one-output predictions: 0 for logits / margins, 0.5 otherwise (as the native fit). */
   private readonly binaryThreshold: number;
+  /** Multi-class outputs are logits (softmax before AUC and perplexity). */
+  private readonly multiclassLogits: boolean;
   private busy = false;
 
   constructor(
@@ -101,6 +103,8 @@ export class ModuleTrainer {
     const logits = typeof spec === 'object' && spec !== null && 'fromLogits' in spec && spec.fromLogits === true && spec.type === 'binaryCrossentropy';
     const margins = spec === 'hinge' || spec === 'squaredHinge' || (typeof spec === 'object' && spec !== null && (spec.type === 'hinge' || spec.type === 'squaredHinge'));
     this.binaryThreshold = logits || margins ? 0 : 0.5;
+    this.multiclassLogits =
+      typeof spec === 'object' && spec !== null && 'fromLogits' in spec && spec.fromLogits === true && (spec.type === 'sparseCategoricalCrossentropy' || spec.type === 'categoricalCrossentropy');
     if (typeof spec === 'function') {
       this.lossFn = spec;
       this.lossName = spec.name || 'custom loss';
@@ -130,7 +134,7 @@ export class ModuleTrainer {
   }
 
   private metricStates(): MetricState[] {
-    return this.metricNames.map((m) => new MetricState(m, this.binaryThreshold));
+    return this.metricNames.map((m) => new MetricState(m, this.binaryThreshold, this.multiclassLogits));
   }
 
   private claim(op: string): void {

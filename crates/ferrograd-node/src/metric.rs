@@ -19,12 +19,20 @@ pub struct NativeMetric {
 #[napi]
 impl NativeMetric {
     /// The metric `name` (Keras names); `binaryThreshold` is where `accuracy` splits binary
-    /// predictions (0.5 for probabilities, 0 for logits).
+    /// predictions (0.5 for probabilities, 0 for logits); `logits` marks multi-class scores as
+    /// pre-softmax (for AUC and perplexity).
     #[napi(factory, catch_unwind)]
-    pub fn create(name: String, binary_threshold: f64) -> Result<NativeMetric, ErrorCode> {
+    pub fn create(
+        name: String,
+        binary_threshold: f64,
+        logits: Option<bool>,
+    ) -> Result<NativeMetric, ErrorCode> {
         let kind = metric_from_name(&name).map_err(core_err)?;
+        let state = kind
+            .state_with_threshold(binary_threshold as f32)
+            .with_logits(logits.unwrap_or(false));
         Ok(NativeMetric {
-            state: Mutex::new(kind.state_with_threshold(binary_threshold as f32)),
+            state: Mutex::new(state),
         })
     }
 
