@@ -444,7 +444,7 @@ test('errors are typed and name the module, the loss and the shapes', async (t) 
   await t.throwsAsync(net.fit(xorX, xorY, { verbose: 0 }), { instanceOf: ValueError, message: /WrongWidth\.fit: call compile\(\) first/ });
   t.throws(() => net.trainStep(xorX, xorY), { instanceOf: ValueError, message: /call compile\(\) first/ });
   t.throws(() => net.compile({ loss: 'hing' as never }), { instanceOf: ValueError, message: /unknown loss 'hing'/ });
-  t.throws(() => net.compile({ loss: 'mse', metrics: ['f1' as never] }), { instanceOf: ValueError, message: /WrongWidth\.compile: unknown metric 'f1'/ });
+  t.throws(() => net.compile({ loss: 'mse', metrics: ['f2' as never] }), { instanceOf: ValueError, message: /WrongWidth\.compile: unknown metric 'f2'/ });
   t.throws(() => net.compile({ loss: 'mse', optimizer: 'adamm' as never }), { instanceOf: ValueError, message: /unknown optimizer 'adamm'/ });
 
   net.compile({ loss: 'mse' });
