@@ -38,6 +38,17 @@ export { loadCsv, loadIdx, loadMnist } from './datasets';
 export { Optimizer, loss, losses, optimizer } from './optimizers';
 export type { LossOptions, ParamGroup } from './optimizers';
 export { epochLogger, historyToSvg, saveHistorySvg } from './history';
+export { confusionMatrixSvg, normalizeConfusionMatrix, precisionRecallCurveSvg, rocCurveSvg, saveSvg, trainingCurvesSvg } from './plots';
+export type {
+  ConfusionMatrixOptions,
+  ConfusionNormalize,
+  CurvePlotOptions,
+  LegendCorner,
+  PrecisionRecallCurve,
+  RocCurve,
+  RocCurveOptions,
+  TrainingCurvesOptions,
+} from './plots';
 export { StandardScaler, minMaxScale, permutation, toCategorical, trainTestSplit } from './preprocessing';
 export type { Split } from './preprocessing';
 export type { CsvTable, Mnist } from './datasets';
