@@ -44,8 +44,8 @@ export type {
   ConfusionNormalize,
   CurvePlotOptions,
   LegendCorner,
-  PrecisionRecallCurve,
-  RocCurve,
+  PrecisionRecallCurvePlot,
+  RocCurvePlot,
   RocCurveOptions,
   TrainingCurvesOptions,
 } from './plots';

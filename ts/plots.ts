@@ -15,8 +15,8 @@ import { type LegendCorner, type Point, SvgDocument, estimateTextWidth, formatNu
 
 export type { LegendCorner } from './svg/writer';
 
-/** One ROC curve, e.g. from scikit-learn's `roc_curve` or ferrograd's metrics. */
-export interface RocCurve {
+/** One ROC curve to draw: {@link rocCurve}'s result fits, plus an optional legend label. */
+export interface RocCurvePlot {
   /** False-positive rates (x), each in [0, 1]. */
   fpr: ArrayLike<number>;
   /** True-positive rates (y), each in [0, 1]; as many as `fpr`. */
@@ -27,8 +27,8 @@ export interface RocCurve {
   auc?: number | undefined;
 }
 
-/** One precision-recall curve, e.g. from scikit-learn's `precision_recall_curve`. */
-export interface PrecisionRecallCurve {
+/** One precision-recall curve to draw: {@link precisionRecallCurve}'s result fits, plus an optional label. */
+export interface PrecisionRecallCurvePlot {
   /** Precision of each point (y), each in [0, 1]. */
   precision: ArrayLike<number>;
   /** Recall of each point (x), each in [0, 1], sorted (either direction); as many as `precision`. */
@@ -150,7 +150,7 @@ const UNIT: readonly [number, number] = [0, 1];
  * saveSvg('roc.svg', rocCurveSvg({ fpr: [0, 0.1, 1], tpr: [0, 0.8, 1], auc: 0.85 }));
  * ```
  */
-export function rocCurveSvg(curves: RocCurve | readonly RocCurve[], options: RocCurveOptions = {}): string {
+export function rocCurveSvg(curves: RocCurvePlot | readonly RocCurvePlot[], options: RocCurveOptions = {}): string {
   const op = 'rocCurveSvg';
   const list = curveList(op, curves);
   const series: ChartSeries[] = list.map((c, i) => {
@@ -185,7 +185,7 @@ export function rocCurveSvg(curves: RocCurve | readonly RocCurve[], options: Roc
  * Throws {@link ValueError} for no curves, mismatched lengths, empty curves, non-finite
  * values, values outside [0, 1], unsorted recall or an average precision outside [0, 1].
  */
-export function precisionRecallCurveSvg(curves: PrecisionRecallCurve | readonly PrecisionRecallCurve[], options: CurvePlotOptions = {}): string {
+export function precisionRecallCurveSvg(curves: PrecisionRecallCurvePlot | readonly PrecisionRecallCurvePlot[], options: CurvePlotOptions = {}): string {
   const op = 'precisionRecallCurveSvg';
   const list = curveList(op, curves);
   const series: ChartSeries[] = list.map((c, i) => {

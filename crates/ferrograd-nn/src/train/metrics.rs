@@ -205,6 +205,12 @@ impl MetricState {
         self.kind
     }
 
+    /// Whether the running value is cheap to read after every batch (false for AUC and PR-AUC,
+    /// which rank every score of the epoch).
+    pub fn is_incremental(&self) -> bool {
+        !matches!(self.kind, MetricKind::Auc | MetricKind::PrAuc)
+    }
+
     /// Marks multi-class scores as logits (softmax is applied before AUC and perplexity).
     pub fn with_logits(mut self, logits: bool) -> Self {
         self.logits = logits;

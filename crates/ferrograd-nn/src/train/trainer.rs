@@ -156,6 +156,16 @@ impl Tally {
     /// `loss`, then per output (`{name}_loss` and `{name}_{metric}` when there are several
     /// outputs, bare metric names otherwise).
     fn logs(&self) -> Logs {
+        self.logs_with(true)
+    }
+
+    /// Running logs after a batch: metrics that rank the whole epoch (AUC) are left out, since
+    /// recomputing them after every batch would make an epoch quadratic in its length.
+    fn running_logs(&self) -> Logs {
+        self.logs_with(false)
+    }
+
+    fn logs_with(&self, complete: bool) -> Logs {
         let seen = self.seen.max(1) as f64;
         let mut logs = Logs::new();
         logs.insert("loss".into(), self.loss / seen);
@@ -164,7 +174,10 @@ impl Tally {
             if multi {
                 logs.insert(format!("{name}_loss"), self.per_output[k] / seen);
             }
-            for m in &self.metrics[k] {
+            for m in self.metrics[k]
+                .iter()
+                .filter(|m| complete || m.is_incremental())
+            {
                 let metric = m.kind().name();
                 let key = if multi {
                     format!("{name}_{metric}")
@@ -632,7 +645,7 @@ impl Trainer {
         Ok(BatchLogs {
             loss: step.total,
             size: batch.len(),
-            running: run.tally.logs(),
+            running: run.tally.running_logs(),
         })
     }
 
