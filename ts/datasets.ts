@@ -3,8 +3,8 @@
 import * as path from 'node:path';
 
 import { loadCsv as nativeLoadCsv, loadIdx as nativeLoadIdx } from './native';
-import { nativeAsync } from './errors';
-import { Tensor } from './tensor';
+import { ValueError, nativeAsync } from './errors';
+import { Tensor, tensor } from './tensor';
 
 /**
  * Reads IDX files (the MNIST format; `.gz` is decompressed) into a float32 tensor multiplied by
@@ -66,4 +66,62 @@ export async function loadCsv(file: string, options: { header?: boolean; delimit
     data: new Tensor(table.tensor()),
     categories: JSON.parse(table.categories) as Record<string, string[]>,
   };
+}
+
+/** The Wisconsin diagnostic breast cancer data (scikit-learn's `load_breast_cancer`) as tensors. */
+export interface BreastCancer {
+  /** 30 real-valued features per sample (`[569, 30]`), unscaled, in {@link BREAST_CANCER_FEATURES} order. */
+  features: Tensor;
+  /** Diagnosis `[569]`: 1 = malignant (`M`, 212 samples), 0 = benign (`B`, 357 samples). */
+  labels: Tensor;
+  /** The feature names, scikit-learn's spelling (`'mean radius'`, ..., `'worst fractal dimension'`). */
+  featureNames: string[];
+}
+
+const BREAST_CANCER_MEASUREMENTS = [
+  'radius',
+  'texture',
+  'perimeter',
+  'area',
+  'smoothness',
+  'compactness',
+  'concavity',
+  'concave points',
+  'symmetry',
+  'fractal dimension',
+];
+
+/**
+ * Column names of {@link BreastCancer.features}: the mean, the standard error and the worst
+ * (mean of the three largest values) of ten nucleus measurements, in the file's order (see
+ * `data/breast-cancer/wdbc.names`).
+ */
+export const BREAST_CANCER_FEATURES: readonly string[] = [
+  ...BREAST_CANCER_MEASUREMENTS.map((m) => `mean ${m}`),
+  ...BREAST_CANCER_MEASUREMENTS.map((m) => `${m} error`),
+  ...BREAST_CANCER_MEASUREMENTS.map((m) => `worst ${m}`),
+];
+
+/**
+ * Loads the UCI Breast Cancer Wisconsin (Diagnostic) copy shipped in the repository's
+ * `data/breast-cancer/` (or `wdbc.data` in another directory) through {@link loadCsv}: the ID
+ * column is dropped, the diagnosis becomes the label (M → 1, B → 0) and the 30 features are kept
+ * unscaled (standardise them, fitting on training rows only).
+ */
+export async function loadBreastCancer(dir: string = path.join(__dirname, '..', 'data', 'breast-cancer')): Promise<BreastCancer> {
+  const file = path.join(dir, 'wdbc.data');
+  const table = await loadCsv(file, { header: false });
+  const diagnoses = table.categories.c1 ?? [];
+  const malignant = diagnoses.indexOf('M');
+  if (table.columns.length !== 32 || malignant < 0 || diagnoses.some((d) => d !== 'M' && d !== 'B')) {
+    table.data.dispose();
+    throw new ValueError(`loadBreastCancer: ${file} should hold an ID, an M/B diagnosis and 30 features per row; got ${table.columns.length} columns, diagnoses [${diagnoses.join(', ')}]`);
+  }
+  const diagnosis = table.data.narrow(1, 1, 1);
+  const labels = tensor(diagnosis.dataSync().map((c) => (c === malignant ? 1 : 0)));
+  const columns = table.data.narrow(1, 2, 30);
+  // A copy, so the whole table (ID and diagnosis columns included) can be released.
+  const features = columns.contiguous();
+  for (const t of [diagnosis, columns, table.data]) t.dispose();
+  return { features, labels, featureNames: [...BREAST_CANCER_FEATURES] };
 }

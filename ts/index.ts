@@ -34,7 +34,7 @@ export { metrics } from './metrics';
 export * from './evaluation/index';
 export type { MetricName } from './metrics';
 export { ProgressPrinter } from './progress';
-export { loadCsv, loadIdx, loadMnist } from './datasets';
+export { BREAST_CANCER_FEATURES, loadBreastCancer, loadCsv, loadIdx, loadMnist } from './datasets';
 export { Optimizer, loss, losses, optimizer } from './optimizers';
 export type { LossOptions, ParamGroup } from './optimizers';
 export { epochLogger, historyToSvg, saveHistorySvg } from './history';
@@ -50,8 +50,9 @@ export type {
   TrainingCurvesOptions,
 } from './plots';
 export { StandardScaler, minMaxScale, permutation, toCategorical, trainTestSplit } from './preprocessing';
-export type { Split } from './preprocessing';
-export type { CsvTable, Mnist } from './datasets';
+export type { Split, TrainTestSplitOptions } from './preprocessing';
+export * from './selection';
+export type { BreastCancer, CsvTable, Mnist } from './datasets';
 export { Dataset } from './dataset';
 export type { BatchOptions, Batched, DatasetElement, ShuffleOptions, TensorSlices } from './dataset';
 export type { DatasetFitArgs, TrainingBatch } from './model_stream';
