@@ -54,6 +54,8 @@ export type { Split, TrainTestSplitOptions } from './preprocessing';
 export * from './selection';
 export type { BreastCancer, CsvTable, Mnist } from './datasets';
 export { Dataset } from './dataset';
+export { augment, augmentation } from './augment';
+export type { AugmentationStep } from './augment';
 export type { BatchOptions, Batched, DatasetElement, ShuffleOptions, TensorSlices } from './dataset';
 export type { DatasetFitArgs, TrainingBatch } from './model_stream';
 export type { BatchPosition, Callback } from './callbacks';
