@@ -62,10 +62,10 @@ fn loss_and_metric_specs() {
     assert!(loss_from_spec(&json!({"type": "mse", "fromLogits": true})).is_err());
     assert!(loss_from_spec(&json!(3)).is_err());
     assert_eq!(metric_from_name("acc").unwrap(), MetricKind::Accuracy);
-    assert!(metric_from_name("f1")
+    assert!(metric_from_name("f2")
         .unwrap_err()
         .to_string()
-        .contains("unknown metric 'f1'"));
+        .contains("unknown metric 'f2'"));
 }
 
 #[test]
