@@ -24,7 +24,10 @@ export type MetricName =
   | 'f1'
   | 'auc'
   | 'prAuc'
-  | 'perplexity';
+  | 'perplexity'
+  | 'specificity'
+  | 'rmse'
+  | 'r2';
 
 /**
  * Running value of one metric over an epoch: `update` per batch, `value` = sum / count.

@@ -484,13 +484,16 @@ pub fn metric_from_name(name: &str) -> Result<MetricKind> {
         "auc" | "rocAuc" => MetricKind::Auc,
         "prAuc" | "averagePrecision" => MetricKind::PrAuc,
         "perplexity" => MetricKind::Perplexity,
+        "specificity" => MetricKind::Specificity,
+        "rmse" | "rootMeanSquaredError" => MetricKind::Rmse,
+        "r2" | "r2Score" => MetricKind::R2,
         _ => {
             return Err(bad(
                 "metrics",
                 format!(
                     "unknown metric '{name}' (accepted: accuracy, binaryAccuracy, categoricalAccuracy, \
                      sparseCategoricalAccuracy, topKCategoricalAccuracy, mse, mae, precision, recall, f1, \
-                     auc, prAuc, perplexity)"
+                     auc, prAuc, perplexity, specificity, rmse, r2)"
                 ),
             ))
         }

@@ -319,7 +319,12 @@ fn streaming_epoch_metrics_equal_the_whole_data_scores() {
     // The cancer example, fed in two batches of probabilities (threshold 0.5).
     let truth: Vec<f32> = [vec![1.0; 8], vec![0.0; 4]].concat();
     let probs: Vec<f32> = [vec![0.9; 6], vec![0.2; 2], vec![0.7], vec![0.1; 3]].concat();
-    let mut states: Vec<_> = [MetricKind::Precision, MetricKind::Recall, MetricKind::F1]
+    let mut states: Vec<_> = [
+        MetricKind::Precision,
+        MetricKind::Recall,
+        MetricKind::F1,
+        MetricKind::Specificity,
+    ]
         .iter()
         .map(|k| k.state())
         .collect();
@@ -338,6 +343,20 @@ fn streaming_epoch_metrics_equal_the_whole_data_scores() {
     assert_eq!(states[0].value(), 6.0 / 7.0);
     assert_eq!(states[1].value(), 0.75);
     assert!((states[2].value() - 0.8).abs() < 1e-15);
+    assert_eq!(states[3].value(), 0.75);
+
+    // RMSE and R² over batches equal scikit-learn's on the whole set.
+    let reg = &fixture()["regression"][0];
+    let (yt, yp) = (f64s(&reg["y_true"]), f64s(&reg["y_pred"]));
+    for (kind, key) in [(MetricKind::Rmse, "rmse"), (MetricKind::R2, "r2")] {
+        let mut state = kind.state();
+        for (a, b) in yt.chunks(10).zip(yp.chunks(10)) {
+            let ta: Vec<f32> = a.iter().map(|&v| v as f32).collect();
+            let tb: Vec<f32> = b.iter().map(|&v| v as f32).collect();
+            state.update(&t(tb, &[b.len()]), &t(ta, &[a.len()])).unwrap();
+        }
+        assert!((state.value() - reg[key].as_f64().unwrap()).abs() < 1e-5, "{key}: {}", state.value());
+    }
 
     // ROC-AUC and PR-AUC over batches equal scikit-learn's on the whole set.
     let fx = fixture();

@@ -21,6 +21,13 @@ pub(super) enum Collector {
     },
     /// Summed negative log-likelihood and token count.
     Nll { total: f64, count: f64 },
+    /// Running sums of targets, squared targets and squared errors (for R² and RMSE).
+    Moments {
+        n: f64,
+        sum: f64,
+        sum_sq: f64,
+        sse: f64,
+    },
 }
 
 /// The kinds of whole-epoch metrics.
@@ -32,14 +39,24 @@ pub(super) enum EpochMetric {
     RocAuc,
     PrAuc,
     Perplexity,
+    Specificity,
+    Rmse,
+    R2,
 }
 
 impl EpochMetric {
     pub(super) fn collector(self) -> Collector {
         match self {
-            EpochMetric::Precision | EpochMetric::Recall | EpochMetric::F1 => {
-                Collector::Confusion(None)
-            }
+            EpochMetric::Precision
+            | EpochMetric::Recall
+            | EpochMetric::F1
+            | EpochMetric::Specificity => Collector::Confusion(None),
+            EpochMetric::Rmse | EpochMetric::R2 => Collector::Moments {
+                n: 0.0,
+                sum: 0.0,
+                sum_sq: 0.0,
+                sse: 0.0,
+            },
             EpochMetric::RocAuc | EpochMetric::PrAuc => Collector::Ranked {
                 scores: Vec::new(),
                 labels: Vec::new(),
@@ -204,6 +221,28 @@ pub(super) fn collect(
             labels.extend(truth);
             Ok(())
         }
+        Collector::Moments {
+            n,
+            sum,
+            sum_sq,
+            sse,
+        } => {
+            if pred.dims() != target.dims() {
+                return Err(mismatch(
+                    pred,
+                    target,
+                    "regression metrics need targets of the prediction's shape",
+                ));
+            }
+            for (&p, &t) in pred.to_vec().iter().zip(&target.to_vec()) {
+                let (p, t) = (p as f64, t as f64);
+                *n += 1.0;
+                *sum += t;
+                *sum_sq += t * t;
+                *sse += (t - p) * (t - p);
+            }
+            Ok(())
+        }
         Collector::Nll { total, count } => {
             let v = *pred.dims().last().unwrap_or(&0);
             if v < 2 || pred.numel() != target.numel() * v {
@@ -249,6 +288,9 @@ pub(super) fn value(metric: EpochMetric, collector: &Collector) -> f64 {
             match m {
                 EpochMetric::Precision => s.average.0,
                 EpochMetric::Recall => s.average.1,
+                EpochMetric::Specificity => crate::eval::specificity(cm, average, None)
+                    .map(|(_, v)| v)
+                    .unwrap_or(0.0),
                 _ => s.average.2,
             }
         }
@@ -285,6 +327,28 @@ pub(super) fn value(metric: EpochMetric, collector: &Collector) -> f64 {
                     .map(|v| v.iter().sum::<f64>() / v.len() as f64)
             };
             result.unwrap_or(0.0)
+        }
+        (
+            m,
+            Collector::Moments {
+                n,
+                sum,
+                sum_sq,
+                sse,
+            },
+        ) => {
+            if *n == 0.0 {
+                return 0.0;
+            }
+            if m == EpochMetric::Rmse {
+                return (sse / n).sqrt();
+            }
+            // R² over all elements seen (one output, or all outputs pooled).
+            let ss_tot = sum_sq - sum * sum / n;
+            if ss_tot <= 0.0 {
+                return if *sse == 0.0 { 1.0 } else { 0.0 };
+            }
+            1.0 - sse / ss_tot
         }
         (_, Collector::Nll { total, count }) => {
             if *count == 0.0 {

@@ -43,6 +43,12 @@ pub enum MetricKind {
     PrAuc,
     /// `exp(mean negative log-likelihood)` of class-index targets (language models).
     Perplexity,
+    /// Specificity (TNR) over the epoch, averaged as [`MetricKind::Precision`].
+    Specificity,
+    /// Root mean squared error over the epoch.
+    Rmse,
+    /// Coefficient of determination over the epoch (all outputs pooled).
+    R2,
 }
 
 impl MetricKind {
@@ -63,6 +69,9 @@ impl MetricKind {
             MetricKind::Auc => "auc".into(),
             MetricKind::PrAuc => "pr_auc".into(),
             MetricKind::Perplexity => "perplexity".into(),
+            MetricKind::Specificity => "specificity".into(),
+            MetricKind::Rmse => "rmse".into(),
+            MetricKind::R2 => "r2".into(),
         }
     }
 
@@ -75,6 +84,9 @@ impl MetricKind {
             MetricKind::Auc => EpochMetric::RocAuc,
             MetricKind::PrAuc => EpochMetric::PrAuc,
             MetricKind::Perplexity => EpochMetric::Perplexity,
+            MetricKind::Specificity => EpochMetric::Specificity,
+            MetricKind::Rmse => EpochMetric::Rmse,
+            MetricKind::R2 => EpochMetric::R2,
             _ => return None,
         })
     }
@@ -83,7 +95,7 @@ impl MetricKind {
     pub fn higher_is_better(&self) -> bool {
         !matches!(
             self,
-            MetricKind::Mse | MetricKind::Mae | MetricKind::Perplexity
+            MetricKind::Mse | MetricKind::Mae | MetricKind::Perplexity | MetricKind::Rmse
         )
     }
 
@@ -249,7 +261,10 @@ impl MetricState {
             | MetricKind::F1
             | MetricKind::Auc
             | MetricKind::PrAuc
-            | MetricKind::Perplexity => {
+            | MetricKind::Perplexity
+            | MetricKind::Specificity
+            | MetricKind::Rmse
+            | MetricKind::R2 => {
                 return Err(invalid(format!("{} is collected per epoch", kind.name())))
             }
             MetricKind::BinaryAccuracy { threshold } => {
