@@ -325,9 +325,9 @@ fn streaming_epoch_metrics_equal_the_whole_data_scores() {
         MetricKind::F1,
         MetricKind::Specificity,
     ]
-        .iter()
-        .map(|k| k.state())
-        .collect();
+    .iter()
+    .map(|k| k.state())
+    .collect();
     for s in &mut states {
         s.update(
             &t(probs[..5].to_vec(), &[5, 1]),
@@ -353,9 +353,15 @@ fn streaming_epoch_metrics_equal_the_whole_data_scores() {
         for (a, b) in yt.chunks(10).zip(yp.chunks(10)) {
             let ta: Vec<f32> = a.iter().map(|&v| v as f32).collect();
             let tb: Vec<f32> = b.iter().map(|&v| v as f32).collect();
-            state.update(&t(tb, &[b.len()]), &t(ta, &[a.len()])).unwrap();
+            state
+                .update(&t(tb, &[b.len()]), &t(ta, &[a.len()]))
+                .unwrap();
         }
-        assert!((state.value() - reg[key].as_f64().unwrap()).abs() < 1e-5, "{key}: {}", state.value());
+        assert!(
+            (state.value() - reg[key].as_f64().unwrap()).abs() < 1e-5,
+            "{key}: {}",
+            state.value()
+        );
     }
 
     // ROC-AUC and PR-AUC over batches equal scikit-learn's on the whole set.

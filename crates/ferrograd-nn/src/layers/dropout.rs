@@ -89,3 +89,57 @@ impl Module for GaussianNoise {
 
     leaf_mode!();
 }
+
+/// Spatial dropout (`torch.nn.Dropout2d` / Keras `SpatialDropout`): in training, zeroes whole
+/// channels of `[N, C, ...]` feature maps with probability `p` and scales the rest by
+/// `1/(1-p)`, since neighbouring activations of a conv map are correlated; identity in eval.
+pub struct SpatialDropout {
+    pub p: f32,
+    training: bool,
+}
+
+impl SpatialDropout {
+    /// `p` must be in `[0, 1)`.
+    pub fn new(p: f32) -> Result<Self> {
+        if !(0.0..1.0).contains(&p) {
+            return Err(Error::InvalidArgument {
+                op: "SpatialDropout",
+                msg: format!("rate must be in [0, 1), got {p}"),
+            });
+        }
+        Ok(SpatialDropout { p, training: true })
+    }
+}
+
+impl Module for SpatialDropout {
+    fn type_name(&self) -> &'static str {
+        "SpatialDropout"
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if !self.training || self.p == 0.0 {
+            return Ok(x.clone());
+        }
+        if x.rank() < 3 {
+            return Err(Error::ShapeMismatch {
+                op: "SpatialDropout",
+                lhs: x.dims().to_vec(),
+                rhs: vec![],
+                reason: "expected [N, C, ...spatial] feature maps".into(),
+            });
+        }
+        let mut mask_shape = vec![1usize; x.rank()];
+        mask_shape[0] = x.dims()[0];
+        mask_shape[1] = x.dims()[1];
+        let keep = Tensor::rand(&mask_shape, 0.0, 1.0, None)?.ge(&Tensor::scalar(self.p))?;
+        x.mul(&keep)?.mul_scalar(1.0 / (1.0 - self.p))
+    }
+
+    fn visit(&self, _f: &mut dyn FnMut(&str, Slot<'_>)) {}
+
+    fn config(&self) -> Option<serde_json::Value> {
+        Some(serde_json::json!({"type": "SpatialDropout", "p": self.p}))
+    }
+
+    leaf_mode!();
+}

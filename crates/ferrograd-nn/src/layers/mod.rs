@@ -12,9 +12,9 @@ mod reshape;
 pub use activation::{Activation, ActivationKind};
 pub use activity::ActivityRegularization;
 pub use dense::{Constraint, Linear, LinearConfig};
-pub use dropout::{Dropout, GaussianNoise};
+pub use dropout::{Dropout, GaussianNoise, SpatialDropout};
 pub use embedding::Embedding;
-pub use normalization::{BatchNorm1d, LayerNorm};
+pub use normalization::{BatchNorm1d, BatchNorm2d, LayerNorm};
 pub use reshape::{Flatten, Permute, Reshape};
 
 /// Implements the mode plumbing shared by layers without children.

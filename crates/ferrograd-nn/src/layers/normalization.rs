@@ -201,3 +201,61 @@ impl Module for LayerNorm {
 
     leaf_mode!();
 }
+
+/// `torch.nn.BatchNorm2d`: per-channel batch normalisation of `[N, C, H, W]` input (statistics
+/// over N, H and W), with [`BatchNorm1d`]'s running statistics and parameter names.
+pub struct BatchNorm2d {
+    inner: BatchNorm1d,
+}
+
+impl BatchNorm2d {
+    /// `num_features` channels (PyTorch defaults: `eps` 1e-5, `momentum` 0.1).
+    pub fn new(num_features: usize, eps: f32, momentum: f32) -> Result<Self> {
+        Ok(BatchNorm2d {
+            inner: BatchNorm1d::new(num_features, eps, momentum)?,
+        })
+    }
+}
+
+impl Module for BatchNorm2d {
+    fn type_name(&self) -> &'static str {
+        "BatchNorm2d"
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let channels = self.inner.weight.numel();
+        let d = x.dims();
+        if d.len() != 4 || d[1] != channels {
+            return Err(Error::ShapeMismatch {
+                op: "BatchNorm2d",
+                lhs: d.to_vec(),
+                rhs: vec![channels],
+                reason: format!("expected input [N, {channels}, H, W]"),
+            });
+        }
+        // [N, C, H·W] is BatchNorm1d's [N, C, L] case: the same statistics over N, H, W.
+        let flat = x.reshape_to(&[d[0], d[1], d[2] * d[3]])?;
+        self.inner.forward(&flat)?.reshape_to(d)
+    }
+
+    fn visit(&self, f: &mut dyn FnMut(&str, Slot<'_>)) {
+        self.inner.visit(f)
+    }
+
+    fn set_training(&mut self, training: bool) {
+        self.inner.set_training(training)
+    }
+
+    fn is_training(&self) -> bool {
+        self.inner.is_training()
+    }
+
+    fn config(&self) -> Option<serde_json::Value> {
+        Some(serde_json::json!({
+            "type": "BatchNorm2d",
+            "num_features": self.inner.weight.numel(),
+            "eps": self.inner.eps,
+            "momentum": self.inner.momentum,
+        }))
+    }
+}

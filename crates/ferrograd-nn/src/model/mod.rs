@@ -15,8 +15,9 @@ use serde_json::{Map, Value};
 use crate::init::Initializer;
 use crate::io::{deserialize, load_file, save_file, IoError, Result, SafeTensors};
 use crate::layers::{
-    Activation, ActivationKind, ActivityRegularization, BatchNorm1d, Constraint, Dropout,
-    Embedding, Flatten, GaussianNoise, LayerNorm, LinearConfig, Permute, Reshape,
+    Activation, ActivationKind, ActivityRegularization, BatchNorm1d, BatchNorm2d, Constraint,
+    Dropout, Embedding, Flatten, GaussianNoise, LayerNorm, LinearConfig, Permute, Reshape,
+    SpatialDropout,
 };
 use crate::module::{state_dict, Graph, Merge, Module, Network, Node, NodeOp, Sequential};
 
@@ -227,6 +228,17 @@ impl LayerRegistry {
             f.only(&["num_features", "eps", "momentum"])?;
             let bn = BatchNorm1d::new(f.usize("num_features")?, f.f32("eps")?, f.f32("momentum")?);
             Ok(Box::new(bn.map_err(|e| f.invalid(e))?))
+        });
+        r.register("BatchNorm2d", |f, _| {
+            f.only(&["num_features", "eps", "momentum"])?;
+            let bn = BatchNorm2d::new(f.usize("num_features")?, f.f32("eps")?, f.f32("momentum")?);
+            Ok(Box::new(bn.map_err(|e| f.invalid(e))?))
+        });
+        r.register("SpatialDropout", |f, _| {
+            f.only(&["p"])?;
+            Ok(Box::new(
+                SpatialDropout::new(f.f32("p")?).map_err(|e| f.invalid(e))?,
+            ))
         });
         r.register("LayerNorm", |f, _| {
             f.only(&["normalized_shape", "eps"])?;
