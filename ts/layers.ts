@@ -45,7 +45,8 @@ export interface LayerName {
   name?: string;
 }
 
-function spec(type: string, name: string | undefined, build: LayerSpec['build']): LayerSpec {
+/** @internal Wraps a build function into a layer spec that can also be applied functionally. */
+export function layerSpec(type: string, name: string | undefined, build: LayerSpec['build']): LayerSpec {
   const layer: LayerSpec = { type, name, build, apply: (x) => applyLayer(layer, x) };
   return layer;
 }
@@ -79,7 +80,8 @@ export interface ActivationArgs {
   pieces?: number;
 }
 
-function activationConfig(args: ActivationArgs): object {
+/** @internal The native config of an activation. */
+export function activationLayerConfig(args: ActivationArgs): object {
   const { activation } = args;
   const cfg = (name: string, param: unknown = null): object => ({ type: 'Activation', activation: name, param });
   switch (activation) {
@@ -161,7 +163,7 @@ function activityConfig(args: ActivityRegularizerArgs): object {
 /** Fully connected layer `y = x·W + b` (Glorot-uniform weights, zero bias, as Keras). */
 export function dense(args: DenseArgs & LayerName): LayerSpec {
   const units = positiveInt(args.units, 'dense', 'units');
-  return spec('dense', args.name, (inputShape, index) => {
+  return layerSpec('dense', args.name, (inputShape, index) => {
     const inFeatures = last(inputShape, 'dense', index);
     const linear: Record<string, unknown> = { type: 'Linear', in_features: inFeatures, out_features: units, bias: args.useBias ?? true };
     const { l1 = 0, l2 = 0 } = args.kernelRegularizer ?? {};
@@ -172,7 +174,7 @@ export function dense(args: DenseArgs & LayerName): LayerSpec {
     if (args.biasInitializer !== undefined) linear.bias_initializer = args.biasInitializer;
     if (l1 < 0 || l2 < 0) throw new ValueError(`dense: kernelRegularizer factors must be >= 0, got l1=${l1} l2=${l2}`);
     const configs: object[] = [linear];
-    if (args.activation !== undefined && args.activation !== 'linear') configs.push(activationConfig({ activation: args.activation }));
+    if (args.activation !== undefined && args.activation !== 'linear') configs.push(activationLayerConfig({ activation: args.activation }));
     if (args.activityRegularizer !== undefined) configs.push(activityConfig(args.activityRegularizer));
     return { configs, outputShape: [...inputShape.slice(0, -1), units] };
   });
@@ -180,8 +182,8 @@ export function dense(args: DenseArgs & LayerName): LayerSpec {
 
 /** A parameter-free activation layer. */
 export function activation(args: ActivationArgs & LayerName): LayerSpec {
-  const config = activationConfig(args);
-  return spec('activation', args.name, (inputShape, index) => {
+  const config = activationLayerConfig(args);
+  return layerSpec('activation', args.name, (inputShape, index) => {
     const outputShape = [...inputShape];
     if (args.activation === 'maxout') {
       const pieces = args.pieces ?? 2;
@@ -200,17 +202,17 @@ export function activation(args: ActivationArgs & LayerName): LayerSpec {
  */
 export function activityRegularization(args: ActivityRegularizerArgs & LayerName): LayerSpec {
   const config = activityConfig(args);
-  return spec('activityRegularization', args.name, (s) => ({ configs: [config], outputShape: s }));
+  return layerSpec('activityRegularization', args.name, (s) => ({ configs: [config], outputShape: s }));
 }
 
 /** Inverted dropout: drops a fraction `rate` of activations in training, identity in inference. */
 export function dropout(args: { rate: number } & LayerName): LayerSpec {
-  return spec('dropout', args.name, (s) => ({ configs: [{ type: 'Dropout', p: args.rate }], outputShape: s }));
+  return layerSpec('dropout', args.name, (s) => ({ configs: [{ type: 'Dropout', p: args.rate }], outputShape: s }));
 }
 
 /** Adds `N(0, stddev²)` noise in training only. */
 export function gaussianNoise(args: { stddev: number } & LayerName): LayerSpec {
-  return spec('gaussianNoise', args.name, (s) => ({ configs: [{ type: 'GaussianNoise', std: args.stddev }], outputShape: s }));
+  return layerSpec('gaussianNoise', args.name, (s) => ({ configs: [{ type: 'GaussianNoise', std: args.stddev }], outputShape: s }));
 }
 
 /** Options of {@link batchNormalization}. */
@@ -221,13 +223,13 @@ export interface BatchNormArgs {
   momentum?: number;
 }
 
-/** Batch normalisation over the feature axis of `[batch, features]` (or `[batch, channels, length]`). */
+/** Batch normalisation per feature of `[batch, features]`, or per channel of `[batch, channels, length]` and `[batch, channels, height, width]` (BatchNorm2d). */
 export function batchNormalization(args: BatchNormArgs & LayerName = {}): LayerSpec {
-  return spec('batchNormalization', args.name, (inputShape, index) => {
+  return layerSpec('batchNormalization', args.name, (inputShape, index) => {
     if (inputShape.length < 1) throw new ValueError(`layer ${index} (batchNormalization): needs a feature dimension`);
     const features = inputShape[0]!;
     return {
-      configs: [{ type: 'BatchNorm1d', num_features: features, eps: args.epsilon ?? 1e-5, momentum: args.momentum ?? 0.1 }],
+      configs: [{ type: inputShape.length === 3 ? 'BatchNorm2d' : 'BatchNorm1d', num_features: features, eps: args.epsilon ?? 1e-5, momentum: args.momentum ?? 0.1 }],
       outputShape: inputShape,
     };
   });
@@ -235,7 +237,7 @@ export function batchNormalization(args: BatchNormArgs & LayerName = {}): LayerS
 
 /** Layer normalisation over the last axis. */
 export function layerNormalization(args: { epsilon?: number } & LayerName = {}): LayerSpec {
-  return spec('layerNormalization', args.name, (inputShape, index) => {
+  return layerSpec('layerNormalization', args.name, (inputShape, index) => {
     const d = last(inputShape, 'layerNormalization', index);
     return { configs: [{ type: 'LayerNorm', normalized_shape: [d], eps: args.epsilon ?? 1e-5 }], outputShape: inputShape };
   });
@@ -245,17 +247,17 @@ export function layerNormalization(args: { epsilon?: number } & LayerName = {}):
 export function embedding(args: { inputDim: number; outputDim: number } & LayerName): LayerSpec {
   const n = positiveInt(args.inputDim, 'embedding', 'inputDim');
   const d = positiveInt(args.outputDim, 'embedding', 'outputDim');
-  return spec('embedding', args.name, (s) => ({ configs: [{ type: 'Embedding', num_embeddings: n, dim: d }], outputShape: [...s, d] }));
+  return layerSpec('embedding', args.name, (s) => ({ configs: [{ type: 'Embedding', num_embeddings: n, dim: d }], outputShape: [...s, d] }));
 }
 
 /** Flattens every axis after the batch axis. */
 export function flatten(args: LayerName = {}): LayerSpec {
-  return spec('flatten', args.name, (s) => ({ configs: [{ type: 'Flatten', start: 1, end: -1 }], outputShape: [s.reduce((a, b) => a * b, 1)] }));
+  return layerSpec('flatten', args.name, (s) => ({ configs: [{ type: 'Flatten', start: 1, end: -1 }], outputShape: [s.reduce((a, b) => a * b, 1)] }));
 }
 
 /** Reshapes each sample to `targetShape` (one entry may be -1); the batch axis is kept. */
 export function reshape(args: { targetShape: number[] } & LayerName): LayerSpec {
-  return spec('reshape', args.name, (inputShape, index) => {
+  return layerSpec('reshape', args.name, (inputShape, index) => {
     const total = inputShape.reduce((a, b) => a * b, 1);
     const known = args.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
     const unknown = args.targetShape.filter((d) => d === -1).length;
@@ -269,7 +271,7 @@ export function reshape(args: { targetShape: number[] } & LayerName): LayerSpec 
 
 /** Permutes the per-sample axes, numbered from 1 as in Keras (`permute({ dims: [2, 1] })`). */
 export function permute(args: { dims: number[] } & LayerName): LayerSpec {
-  return spec('permute', args.name, (inputShape, index) => {
+  return layerSpec('permute', args.name, (inputShape, index) => {
     const sorted = [...args.dims].sort((a, b) => a - b);
     if (sorted.length !== inputShape.length || sorted.some((d, i) => d !== i + 1)) {
       throw new ValueError(`layer ${index} (permute): dims must be a permutation of 1..${inputShape.length}, got [${args.dims.join(', ')}]`);
@@ -304,3 +306,23 @@ export const average = (args: LayerName = {}): MergeLayer => merge('average', ar
 export const maximum = (args: LayerName = {}): MergeLayer => merge('maximum', args);
 /** Element-wise minimum of same-shaped inputs. */
 export const minimum = (args: LayerName = {}): MergeLayer => merge('minimum', args);
+
+export {
+  adaptiveAveragePooling2d,
+  averagePooling1d,
+  averagePooling2d,
+  conv1d,
+  conv1dTranspose,
+  conv2d,
+  conv2dTranspose,
+  globalAveragePooling1d,
+  globalAveragePooling2d,
+  globalMaxPooling1d,
+  globalMaxPooling2d,
+  maxPooling1d,
+  maxPooling2d,
+  spatialDropout2d,
+  sumPooling2d,
+  upSampling2d,
+} from './layers_conv';
+export type { ConvArgs, ConvPadding, ConvTransposeArgs, PoolArgs } from './layers_conv';
