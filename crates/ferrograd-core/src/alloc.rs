@@ -73,3 +73,26 @@ pub(crate) fn filled(op: &'static str, len: usize, value: f32) -> Result<Vec<f32
     data.resize(len, value);
     Ok(data)
 }
+
+/// An empty vector with room for `len` items, or a `ValueError` naming `op` (for index and window
+/// tables whose size follows a user-given output size).
+pub(crate) fn vec_with_capacity<T>(op: &'static str, len: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| {
+        Error::invalid(
+            op,
+            format!(
+                "cannot allocate a table of {len} entries ({} bytes)",
+                len.saturating_mul(std::mem::size_of::<T>())
+            ),
+        )
+    })?;
+    Ok(v)
+}
+
+/// Fails with a `ValueError` naming `op` unless `len` floats could be reserved right now. Ops whose
+/// index tables grow with a user-given output size call it before building them, so an
+/// impossible size fails fast instead of first filling gigabytes of tables. Nothing is touched.
+pub(crate) fn ensure_room(op: &'static str, len: usize) -> Result<()> {
+    vec_with_capacity::<f32>(op, len).map(drop)
+}

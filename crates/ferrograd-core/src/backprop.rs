@@ -12,7 +12,10 @@ use ferrograd_kernels::{BinaryOp, UnaryOp};
 use crate::error::{Error, Result};
 use crate::grad_mode::NoGradGuard;
 use crate::op::Op;
+use crate::ops::conv::{conv2d_geom, conv2d_input_grad_geom, conv2d_weight_grad_geom};
+use crate::ops::pool::{gather_planes_op, scatter_planes_op};
 use crate::ops::reduce::{keep_shape, ReduceKind};
+use crate::ops::resize::{resample, resample_transposed};
 use crate::tensor::{Tensor, TensorId};
 
 /// Options of [`Tensor::backward_with`].
@@ -333,7 +336,60 @@ fn op_backward(op: &Op, node: &Tensor, g: &Tensor, cg: bool) -> Result<Vec<Optio
             };
             vec![None, ga, gb]
         }
+        // The three convolution products are bilinear and pairwise adjoint (see ops/conv.rs), so
+        // each derivative is one of them again and double backward works through all of them.
+        Op::Conv2d {
+            input,
+            weight,
+            bias,
+            geom,
+        } => {
+            let mut grads = vec![
+                when(input, || conv2d_input_grad_geom(g, weight, geom))?,
+                when(weight, || conv2d_weight_grad_geom(input, g, geom))?,
+            ];
+            if let Some(b) = bias {
+                // Spatial axes first: (2, 3) is one contiguous run, so neither sum copies `g`
+                // (summing axes 0, 2, 3 at once would permute it into a temporary).
+                let rule = || g.sum_axes(&[2, 3], false)?.sum_axes(&[0], false);
+                grads.push(when(b, rule)?);
+            }
+            grads
+        }
+        Op::Conv2dInputGrad {
+            grad_output,
+            weight,
+            geom,
+        } => vec![
+            when(grad_output, || conv2d_geom(g, weight, None, geom))?,
+            when(weight, || conv2d_weight_grad_geom(g, grad_output, geom))?,
+        ],
+        Op::Conv2dWeightGrad {
+            input,
+            grad_output,
+            geom,
+        } => vec![
+            when(input, || conv2d_input_grad_geom(grad_output, g, geom))?,
+            when(grad_output, || conv2d_geom(input, g, None, geom))?,
+        ],
+        // Max pooling: gather at the argmax <-> scatter-add there.
+        Op::PlaneGather { x, index } => vec![Some(scatter_planes_op(g, index, x.dims())?)],
+        Op::PlaneScatter { src, index } => vec![Some(gather_planes_op(g, index, src.dims())?)],
+        // Linear pooling and upsampling: the map <-> its transpose.
+        Op::Resample { map, .. } => vec![Some(resample_transposed(g, map)?)],
+        Op::ResampleTransposed { map, .. } => {
+            vec![Some(resample("resample", g, map.clone())?)]
+        }
     })
+}
+
+/// `Some(rule())` when `t` needs a gradient.
+fn when(t: &Tensor, rule: impl FnOnce() -> Result<Tensor>) -> Result<Option<Tensor>> {
+    if wanted(t) {
+        rule().map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
 /// Gradients of a broadcasting binary op before reduction to the input shapes.

@@ -64,6 +64,21 @@ impl Error {
         }
     }
 
+    /// Wraps a kernel error for `op`: a workspace that cannot be allocated is the caller's
+    /// (too large a shape, `ValueError`); anything else is an engine bug.
+    pub(crate) fn from_kernel(op: &'static str, e: KernelError) -> Self {
+        match e {
+            KernelError::Alloc { elements, .. } => Error::invalid(
+                op,
+                format!(
+                    "cannot allocate a workspace of {elements} elements ({} bytes); use smaller inputs",
+                    elements.saturating_mul(4)
+                ),
+            ),
+            e => Error::Kernel(e),
+        }
+    }
+
     pub(crate) fn mismatch(
         op: &'static str,
         lhs: &[usize],

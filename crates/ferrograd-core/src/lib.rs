@@ -26,7 +26,12 @@ pub use dtype::DType;
 pub use error::{Error, Result};
 pub use grad_mode::{is_grad_enabled, no_grad, set_grad_enabled, NoGradGuard};
 pub use layout::Layout;
+pub use ops::conv::{
+    same_padding, Conv1dOptions, Conv2dOptions, ConvTranspose1dOptions, ConvTranspose2dOptions,
+};
+pub use ops::pool::{Pool1dOptions, Pool2dOptions};
 pub use ops::reduce::ReduceKind;
+pub use ops::resize::UpsampleSize;
 pub use random::manual_seed;
 pub use tensor::{Tensor, TensorId};
 

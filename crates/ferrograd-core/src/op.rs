@@ -2,9 +2,12 @@
 //! Only primitives appear here; composite ops (mean, var, gelu, stack, ...) are built from them and
 //! need no rule of their own.
 
-use ferrograd_kernels::{BinaryOp, UnaryOp};
+use std::sync::Arc;
+
+use ferrograd_kernels::{BinaryOp, Conv2dGeometry, UnaryOp};
 
 use crate::ops::reduce::ReduceKind;
+use crate::ops::resize::Resample;
 use crate::tensor::Tensor;
 
 /// A recorded primitive. `out` fields hold the untracked forward result for rules that reuse it.
@@ -90,6 +93,45 @@ pub(crate) enum Op {
         a: Tensor,
         b: Tensor,
     },
+    /// Convolution; `conv2d_input_grad` and `conv2d_weight_grad` are its adjoint products.
+    Conv2d {
+        input: Tensor,
+        weight: Tensor,
+        bias: Option<Tensor>,
+        geom: Conv2dGeometry,
+    },
+    /// Input gradient of a convolution (the transposed convolution).
+    Conv2dInputGrad {
+        grad_output: Tensor,
+        weight: Tensor,
+        geom: Conv2dGeometry,
+    },
+    /// Weight gradient of a convolution.
+    Conv2dWeightGrad {
+        input: Tensor,
+        grad_output: Tensor,
+        geom: Conv2dGeometry,
+    },
+    /// Per-plane gather of the last two axes (max pooling at its argmax positions).
+    PlaneGather {
+        x: Tensor,
+        index: Arc<Vec<u32>>,
+    },
+    /// The adjoint scatter-add of `PlaneGather`.
+    PlaneScatter {
+        src: Tensor,
+        index: Arc<Vec<u32>>,
+    },
+    /// Separable linear map of the last two axes (average/sum pooling, upsampling).
+    Resample {
+        x: Tensor,
+        map: Arc<Resample>,
+    },
+    /// The transposed map of `Resample`.
+    ResampleTransposed {
+        g: Tensor,
+        map: Arc<Resample>,
+    },
 }
 
 impl Op {
@@ -117,6 +159,26 @@ impl Op {
                 vec![base, index, src]
             }
             Op::Where { cond, a, b } => vec![cond, a, b],
+            Op::Conv2d {
+                input,
+                weight,
+                bias,
+                ..
+            } => {
+                let mut v = vec![input, weight];
+                v.extend(bias);
+                v
+            }
+            Op::Conv2dInputGrad {
+                grad_output,
+                weight,
+                ..
+            } => vec![grad_output, weight],
+            Op::Conv2dWeightGrad {
+                input, grad_output, ..
+            } => vec![input, grad_output],
+            Op::PlaneGather { x, .. } | Op::Resample { x, .. } => vec![x],
+            Op::PlaneScatter { src: x, .. } | Op::ResampleTransposed { g: x, .. } => vec![x],
         }
     }
 }
@@ -145,6 +207,26 @@ impl Op {
                 base, index, src, ..
             } => vec![base, index, src],
             Op::Where { cond, a, b } => vec![cond, a, b],
+            Op::Conv2d {
+                input,
+                weight,
+                bias,
+                ..
+            } => {
+                let mut v = vec![input, weight];
+                v.extend(bias);
+                v
+            }
+            Op::Conv2dInputGrad {
+                grad_output,
+                weight,
+                ..
+            } => vec![grad_output, weight],
+            Op::Conv2dWeightGrad {
+                input, grad_output, ..
+            } => vec![input, grad_output],
+            Op::PlaneGather { x, .. } | Op::Resample { x, .. } => vec![x],
+            Op::PlaneScatter { src: x, .. } | Op::ResampleTransposed { g: x, .. } => vec![x],
         }
     }
 }
@@ -172,6 +254,13 @@ impl Op {
             Op::Gather { .. } => "Gather".into(),
             Op::ScatterAdd { .. } => "ScatterAdd".into(),
             Op::Where { .. } => "Where".into(),
+            Op::Conv2d { .. } => "Convolution".into(),
+            Op::Conv2dInputGrad { .. } => "ConvolutionBackwardInput".into(),
+            Op::Conv2dWeightGrad { .. } => "ConvolutionBackwardWeight".into(),
+            Op::PlaneGather { .. } => "MaxPool2DWithIndices".into(),
+            Op::PlaneScatter { .. } => "MaxPool2DWithIndicesBackward".into(),
+            Op::Resample { map, .. } => map.name.into(),
+            Op::ResampleTransposed { map, .. } => format!("{}Backward", map.name),
         }
     }
 }

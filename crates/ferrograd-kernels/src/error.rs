@@ -46,6 +46,22 @@ pub enum KernelError {
         /// Kernel that rejected the input.
         kernel: &'static str,
     },
+    /// A workspace buffer could not be allocated (the caller maps this to a user-facing error).
+    #[error("{kernel}: cannot allocate a workspace of {elements} elements")]
+    Alloc {
+        /// Kernel that needed the buffer.
+        kernel: &'static str,
+        /// Number of f32 elements requested.
+        elements: usize,
+    },
+    /// Convolution / pooling parameters that do not describe a valid geometry.
+    #[error("{kernel}: invalid geometry: {reason}")]
+    InvalidGeometry {
+        /// Kernel that rejected the input.
+        kernel: &'static str,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// A size or index computation overflowed `usize`.
     #[error("{kernel}: size computation overflowed")]
     Overflow {

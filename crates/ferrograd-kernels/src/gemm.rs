@@ -186,6 +186,45 @@ pub(crate) fn sgemm_with(
     Ok(())
 }
 
+/// A strided operand for [`sgemm_in`]: `(data, offset, row stride, column stride)`.
+pub(crate) type Operand<'a> = (&'a [f32], usize, usize, usize);
+
+/// Checked GEMM for other kernels (convolution): like [`sgemm`], but operands
+/// start at an offset and `parallel` says whether this call may split across
+/// the pool. Callers already running one task per thread pass `false`, so
+/// threads are never oversubscribed by nested splitting.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sgemm_in(
+    kernel: &'static str,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Operand<'_>,
+    b: Operand<'_>,
+    c: &mut [f32],
+    c_rs: usize,
+    accumulate: bool,
+    parallel: bool,
+) -> Result<(), KernelError> {
+    check_matrix(kernel, m, k, a.2, a.3, a.1, a.0.len())?;
+    check_matrix(kernel, k, n, b.2, b.3, b.1, b.0.len())?;
+    check_c(kernel, m, n, c_rs, c.len())?;
+    let am = MatRef {
+        data: a.0,
+        off: a.1,
+        rs: a.2,
+        cs: a.3,
+    };
+    let bm = MatRef {
+        data: b.0,
+        off: b.1,
+        rs: b.2,
+        cs: b.3,
+    };
+    gemm_validated(simd_level(), m, n, k, am, bm, c, c_rs, accumulate, parallel);
+    Ok(())
+}
+
 /// Raw C pointer shared by the threads of one GEMM.
 #[derive(Clone, Copy)]
 struct CPtr(*mut f32);

@@ -1,5 +1,6 @@
-//! Compute kernels for ferrograd: GEMM, elementwise, broadcasting, reductions,
-//! softmax, random numbers, plus the thread pool and CPU dispatch they share.
+//! Compute kernels for ferrograd: GEMM, convolution, pooling and resampling,
+//! elementwise, broadcasting, reductions, softmax, random numbers, plus the
+//! thread pool and CPU dispatch they share.
 //!
 //! Kernels know nothing about tensors or autograd: they take slices, shapes,
 //! strides and scalar parameters, validate them up front and return
@@ -10,6 +11,7 @@
 #![warn(missing_docs)]
 
 mod binary;
+mod conv;
 mod cpu;
 mod elementwise;
 mod error;
@@ -17,8 +19,11 @@ mod gemm;
 mod layout;
 mod peak;
 mod pool;
+mod pooling;
 mod reduce;
+mod resample;
 mod rng;
+mod scratch;
 mod simd;
 mod softmax;
 mod strided;
@@ -29,12 +34,15 @@ mod unary;
 mod testutil;
 
 pub use binary::{binary_contiguous, BinaryOp};
+pub use conv::{conv2d_backward_input, conv2d_backward_weight, conv2d_forward, Conv2dGeometry};
 pub use cpu::{simd_level, SimdLevel};
 pub use error::KernelError;
 pub use gemm::{sgemm, sgemm_batched};
 pub use peak::measure_peak_gflops;
 pub use pool::{install, num_threads, parallel_for, set_num_threads, MAX_THREADS};
+pub use pooling::{gather_planes, max_pool2d, scatter_add_planes};
 pub use reduce::{reduce, ReduceOp};
+pub use resample::{resample2d, resample2d_transposed, AxisMap};
 pub use rng::{fill_normal, fill_uniform};
 pub use softmax::softmax;
 pub use strided::{binary_strided, copy_strided, where_strided, StridedArg};

@@ -192,3 +192,30 @@ pub(crate) fn parallel_rows_mut<T: Send>(
             .for_each(|(c, chunk)| f(c * step, chunk));
     });
 }
+
+/// Like [`parallel_rows_mut`] for two outputs with the same row structure
+/// (`a` and `b` both hold whole rows of `row_len` items, the same count).
+pub(crate) fn parallel_rows2_mut<A: Send, B: Send>(
+    a: &mut [A],
+    b: &mut [B],
+    row_len: usize,
+    min_rows: usize,
+    f: impl Fn(usize, &mut [A], &mut [B]) + Sync + Send,
+) {
+    if row_len == 0 || a.is_empty() || a.len() != b.len() {
+        return;
+    }
+    let rows = a.len() / row_len;
+    let chunks = chunk_count(rows, min_rows);
+    if chunks <= 1 {
+        f(0, a, b);
+        return;
+    }
+    let step = rows.div_ceil(chunks);
+    install(|| {
+        a.par_chunks_mut(step * row_len)
+            .zip(b.par_chunks_mut(step * row_len))
+            .enumerate()
+            .for_each(|(c, (ca, cb))| f(c * step, ca, cb));
+    });
+}

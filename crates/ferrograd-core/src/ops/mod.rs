@@ -3,10 +3,13 @@
 
 mod activation;
 mod binary;
+pub(crate) mod conv;
 mod creation;
 mod index;
 mod join;
 mod matmul;
+pub(crate) mod pool;
 pub(crate) mod reduce;
+pub(crate) mod resize;
 mod unary;
 mod view;
