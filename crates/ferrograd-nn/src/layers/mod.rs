@@ -3,18 +3,22 @@
 
 mod activation;
 mod activity;
+mod conv;
 mod dense;
 mod dropout;
 mod embedding;
 mod normalization;
+mod pool;
 mod reshape;
 
 pub use activation::{Activation, ActivationKind};
 pub use activity::ActivityRegularization;
+pub use conv::{Conv, ConvConfig, Padding};
 pub use dense::{Constraint, Linear, LinearConfig};
 pub use dropout::{Dropout, GaussianNoise, SpatialDropout};
 pub use embedding::Embedding;
 pub use normalization::{BatchNorm1d, BatchNorm2d, LayerNorm};
+pub use pool::{GlobalPool, Pool, PoolKind, Upsample};
 pub use reshape::{Flatten, Permute, Reshape};
 
 /// Implements the mode plumbing shared by layers without children.

@@ -15,9 +15,9 @@ use serde_json::{Map, Value};
 use crate::init::Initializer;
 use crate::io::{deserialize, load_file, save_file, IoError, Result, SafeTensors};
 use crate::layers::{
-    Activation, ActivationKind, ActivityRegularization, BatchNorm1d, BatchNorm2d, Constraint,
-    Dropout, Embedding, Flatten, GaussianNoise, LayerNorm, LinearConfig, Permute, Reshape,
-    SpatialDropout,
+    Activation, ActivationKind, ActivityRegularization, BatchNorm1d, BatchNorm2d, Constraint, Conv,
+    ConvConfig, Dropout, Embedding, Flatten, GaussianNoise, GlobalPool, LayerNorm, LinearConfig,
+    Padding, Permute, Pool, PoolKind, Reshape, SpatialDropout, Upsample,
 };
 use crate::module::{state_dict, Graph, Merge, Module, Network, Node, NodeOp, Sequential};
 
@@ -228,6 +228,133 @@ impl LayerRegistry {
             f.only(&["num_features", "eps", "momentum"])?;
             let bn = BatchNorm1d::new(f.usize("num_features")?, f.f32("eps")?, f.f32("momentum")?);
             Ok(Box::new(bn.map_err(|e| f.invalid(e))?))
+        });
+        for kind in ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"] {
+            r.register(kind, move |f, _| {
+                f.only(&[
+                    "in_channels",
+                    "out_channels",
+                    "kernel",
+                    "stride",
+                    "dilation",
+                    "groups",
+                    "bias",
+                    "padding",
+                    "output_padding",
+                    "kernel_initializer",
+                    "bias_initializer",
+                ])?;
+                let two = |field: &str| -> Result<(usize, usize)> {
+                    match f.usize_list(field)?.as_slice() {
+                        [a, b] => Ok((*a, *b)),
+                        other => Err(f.error(field, format!("expected 2 integers, got {other:?}"))),
+                    }
+                };
+                let mut c = ConvConfig::new(
+                    f.usize("in_channels")?,
+                    f.usize("out_channels")?,
+                    two("kernel")?,
+                );
+                c.stride = two("stride")?;
+                c.dilation = two("dilation")?;
+                c.groups = f.usize("groups")?;
+                c.bias = f.bool("bias")?;
+                let transposed = kind.starts_with("ConvTranspose");
+                if transposed {
+                    c.padding_t = two("padding")?;
+                    c.output_padding = two("output_padding")?;
+                } else {
+                    let v = f.get("padding")?;
+                    c.padding = Padding::from_json(v).ok_or_else(|| {
+                        f.error(
+                            "padding",
+                            format!("expected \"valid\", \"same\" or 4 integers, got {v}"),
+                        )
+                    })?;
+                }
+                if let Some(v) = f.obj.get("kernel_initializer") {
+                    c.kernel_initializer = Initializer::from_spec(v).map_err(|e| f.invalid(e))?;
+                }
+                if let Some(v) = f.obj.get("bias_initializer") {
+                    c.bias_initializer = Initializer::from_spec(v).map_err(|e| f.invalid(e))?;
+                }
+                let layer = match kind {
+                    "Conv1d" => Conv::conv1d(c, None),
+                    "Conv2d" => Conv::conv2d(c, None),
+                    "ConvTranspose1d" => Conv::conv_transpose1d(c, None),
+                    _ => Conv::conv_transpose2d(c, None),
+                };
+                Ok(Box::new(layer.map_err(|e| f.invalid(e))?))
+            });
+        }
+        for kind in ["Pool1d", "Pool2d"] {
+            r.register(kind, move |f, _| {
+                f.only(&[
+                    "kind",
+                    "kernel",
+                    "stride",
+                    "padding",
+                    "ceil_mode",
+                    "count_include_pad",
+                ])?;
+                let two = |field: &str| -> Result<(usize, usize)> {
+                    match f.usize_list(field)?.as_slice() {
+                        [a, b] => Ok((*a, *b)),
+                        other => Err(f.error(field, format!("expected 2 integers, got {other:?}"))),
+                    }
+                };
+                let pk = PoolKind::from_name(f.str("kind")?)
+                    .ok_or_else(|| f.error("kind", "expected max, avg or sum"))?;
+                let mut o = ferrograd_core::Pool2dOptions::new(two("kernel")?);
+                o.stride = two("stride")?;
+                o.padding = two("padding")?;
+                o.ceil_mode = f.bool("ceil_mode")?;
+                o.count_include_pad = f.bool("count_include_pad")?;
+                let layer = if kind == "Pool1d" {
+                    Pool::new_1d(pk, o)
+                } else {
+                    Pool::new_2d(pk, o)
+                };
+                Ok(Box::new(layer.map_err(|e| f.invalid(e))?))
+            });
+        }
+        r.register("GlobalPool", |f, _| {
+            f.only(&["kind"])?;
+            let pk = PoolKind::from_name(f.str("kind")?)
+                .ok_or_else(|| f.error("kind", "expected max or avg"))?;
+            Ok(Box::new(GlobalPool::global(pk).map_err(|e| f.invalid(e))?))
+        });
+        r.register("AdaptivePool2d", |f, _| {
+            f.only(&["kind", "output"])?;
+            let pk = PoolKind::from_name(f.str("kind")?)
+                .ok_or_else(|| f.error("kind", "expected max or avg"))?;
+            let out = f.usize_list("output")?;
+            let [h, w] = out.as_slice() else {
+                return Err(f.error("output", "expected 2 integers"));
+            };
+            Ok(Box::new(
+                GlobalPool::adaptive(pk, *h, *w).map_err(|e| f.invalid(e))?,
+            ))
+        });
+        r.register("Upsample", |f, _| {
+            f.only(&["scale", "mode"])?;
+            let s = f.usize_list("scale")?;
+            let [a, b] = s.as_slice() else {
+                return Err(f.error("scale", "expected 2 integers"));
+            };
+            let bilinear = match f.str("mode")? {
+                "nearest" => false,
+                "bilinear" => true,
+                other => {
+                    return Err(f.error(
+                        "mode",
+                        format!("expected nearest or bilinear, got '{other}'"),
+                    ))
+                }
+            };
+            Ok(Box::new(
+                Upsample::new((*a, *b), bilinear).map_err(|e| f.invalid(e))?,
+            ))
         });
         r.register("BatchNorm2d", |f, _| {
             f.only(&["num_features", "eps", "momentum"])?;
