@@ -167,7 +167,39 @@ def mlp_fit(quick):
                note="torch: nn.Sequential + torch.optim.Adam + F.cross_entropy loop")]
 
 
-WORKLOADS = {"gemm": gemm, "elementwise": elementwise, "mlp-inference": mlp_inference, "mlp-train-step-eager": mlp_train,
+CNN_SAMPLES, CNN_SAMPLES_QUICK, CNN_BATCH, CNN_LR = 1024, 128, 64, 1e-3
+
+
+def cnn(quick):
+    """The benchmark CNN through a standard PyTorch loop (mirrors workloads/cnn.ts): NCHW input,
+    nn.Sequential of Conv2d/ReLU/MaxPool2d/Linear, Adam, F.cross_entropy on logits."""
+    n = CNN_SAMPLES_QUICK if quick else CNN_SAMPLES
+    torch.manual_seed(0)
+    x = seeded_uniform(n * 784, 40).reshape(n, 1, 28, 28)
+    y = seeded_labels(n, 10, 41)
+    nn = torch.nn
+    model = nn.Sequential(nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(64 * 7 * 7, 256), nn.ReLU(), nn.Linear(256, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=CNN_LR)
+    gen = torch.Generator().manual_seed(0)
+    model.train()
+
+    def epoch():
+        perm = torch.randperm(n, generator=gen)
+        for i in range(0, n, CNN_BATCH):
+            idx = perm[i:i + CNN_BATCH]
+            opt.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+
+    name = f"fit 1 epoch of {n} 28x28x1 images, batch {CNN_BATCH}, Adam {CNN_LR:g}"
+    return [ok(name, measure(epoch, quick, 5000, 2, 10), items=n,
+               note="torch: nn.Sequential (Conv2d, MaxPool2d; oneDNN) + torch.optim.Adam + F.cross_entropy loop")]
+
+
+WORKLOADS = {"cnn": cnn, "gemm": gemm, "elementwise": elementwise, "mlp-inference": mlp_inference, "mlp-train-step-eager": mlp_train,
              "mlp-fit": mlp_fit}
 
 

@@ -4,16 +4,12 @@ import { elementwise } from './elementwise';
 import { gemm } from './gemm';
 import { mlpInference, mlpTrainStep } from './mlp';
 import { mlpFit } from './mlp_fit';
+import { cnn } from './cnn';
 
-export const WORKLOADS: NodeWorkload[] = [gemm, elementwise, mlpInference, mlpTrainStep, mlpFit];
+export const WORKLOADS: NodeWorkload[] = [gemm, elementwise, mlpInference, mlpTrainStep, mlpFit, cnn];
 
 /** Workloads of the issue that need APIs ferrograd does not expose to TS yet. */
 export const NOT_YET: Array<{ id: WorkloadId; description: string; note: string }> = [
-  {
-    id: 'cnn',
-    description: 'conv5x5x32 same relu maxpool2, conv5x5x64 same relu maxpool2, dense 256 relu, dense 10; 28x28x1, batch 64',
-    note: 'not available yet: ferrograd has no convolution or pooling layers (issue 4)',
-  },
   {
     id: 'lstm',
     description: 'LSTM input 64, hidden 256, sequence 64, batch 32, dense 10 on the last step',

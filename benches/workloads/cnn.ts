@@ -1,0 +1,119 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { seededLabels, seededUniform } from '../lib/data';
+import { measure } from '../lib/stats';
+import type { CaseResult, EventLoopDelay } from '../lib/types';
+import { errorResult, unavailable, type NodeWorkload } from './common';
+import { ELD_RESOLUTION_MS } from './mlp_fit';
+
+/** Samples per timed epoch (full mode) and in quick mode (two batches). */
+export const CNN_SAMPLES = 1024;
+export const CNN_SAMPLES_QUICK = 128;
+export const CNN_BATCH = 64;
+export const CNN_LR = 1e-3;
+export const CNN_DATA_SEED = 40;
+export const CNN_LABEL_SEED = 41;
+export const cnnCase = (samples: number): string => `fit 1 epoch of ${samples} 28x28x1 images, batch ${CNN_BATCH}, Adam ${CNN_LR}`;
+
+type Engine = { epoch(seed: number): Promise<void>; dispose(): void; note?: string };
+
+/** ferrograd: NCHW conv layers + compile + fit, whole epochs natively off the JS thread. */
+function ferrogradEngine(xData: Float32Array, labels: Int32Array, n: number): Engine {
+  const fg = require('../../ts/index') as typeof import('../../ts/index');
+  const L = fg.layers;
+  const model = fg.sequential(
+    [
+      L.conv2d({ filters: 32, kernelSize: 5, padding: 'same', activation: 'relu' }),
+      L.maxPooling2d({ poolSize: 2 }),
+      L.conv2d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu' }),
+      L.maxPooling2d({ poolSize: 2 }),
+      L.flatten(),
+      L.dense({ units: 256, activation: 'relu' }),
+      L.dense({ units: 10 }),
+    ],
+    { inputShape: [1, 28, 28] },
+  );
+  model.compile({ optimizer: { type: 'adam', lr: CNN_LR }, loss: { type: 'sparseCategoricalCrossentropy', fromLogits: true } });
+  const x = fg.tensor(xData, [n, 1, 28, 28]);
+  const y = fg.tensor(Float32Array.from(labels), [n]);
+  return {
+    async epoch(seed) {
+      await model.fit(x, y, { epochs: 1, batchSize: CNN_BATCH, shuffle: true, seed, verbose: 0 });
+    },
+    dispose() {
+      x.dispose();
+      y.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** tfjs: the same network channels-last (its native layout), softmax + categorical CE on one-hot labels. */
+function tfjsEngine(xData: Float32Array, labels: Int32Array, n: number): Engine {
+  const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 5, padding: 'same', activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 256, activation: 'relu' }),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(CNN_LR), loss: 'categoricalCrossentropy' });
+  const x = tf.tensor4d(xData, [n, 28, 28, 1]);
+  const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat();
+  return {
+    async epoch() {
+      await model.fit(x, y, { epochs: 1, batchSize: CNN_BATCH, shuffle: true, verbose: 0 });
+    },
+    dispose() {
+      tf.dispose([x, y]);
+      model.dispose();
+    },
+    note: 'tfjs: channels-last input, softmax output + categoricalCrossentropy on one-hot labels',
+  };
+}
+
+export const cnn: NodeWorkload = {
+  id: 'cnn',
+  description: `conv5x5x32 same relu maxpool2, conv5x5x64 same relu maxpool2, dense 256 relu, dense 10 on 28x28x1 seeded images, batch ${CNN_BATCH}, Adam ${CNN_LR}, softmax cross-entropy, through each engine's fit; one timed call = one epoch of ${CNN_SAMPLES} images (warm-up epoch untimed); training samples/s, plus event-loop delay while fit runs`,
+  async run(engine, backend, quick) {
+    const n = quick ? CNN_SAMPLES_QUICK : CNN_SAMPLES;
+    const name = cnnCase(n);
+    if (backend === null) return { results: unavailable([name], `${engine}: no convolution layers`) };
+    if (quick && engine === 'tfjs-cpu') {
+      // Its pure-JS conv backward did not finish 6 batches within the quick run's 120 s child limit.
+      return { results: [{ case: name, status: 'skipped', note: 'tfjs-cpu: pure-JS convolutions exceed the quick run\'s time limit; measured in full runs' }] };
+    }
+    const xData = seededUniform(n * 784, CNN_DATA_SEED);
+    const labels = seededLabels(n, 10, CNN_LABEL_SEED);
+    const impl = engine === 'ferrograd' ? ferrogradEngine(xData, labels, n) : tfjsEngine(xData, labels, n);
+    const results: CaseResult[] = [];
+    const h = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+    let calls = 0;
+    let timed = false;
+    try {
+      const samples = await measure(
+        async () => {
+          const seed = calls++;
+          if (timed) h.enable();
+          await impl.epoch(seed);
+          if (timed) h.disable();
+          timed = true;
+        },
+        { quick, budgetMs: 5000, minRepeats: 2, maxRepeats: 10 },
+      );
+      const ms = (ns: number): number => Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS);
+      const eventLoopDelayMs: EventLoopDelay | undefined =
+        h.count > 0 ? { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), count: h.count } : undefined;
+      results.push({ case: name, status: 'ok', samples, items: n, note: impl.note, eventLoopDelayMs });
+    } catch (err) {
+      results.push(errorResult(name, err));
+    } finally {
+      impl.dispose();
+    }
+    return { results };
+  },
+};
