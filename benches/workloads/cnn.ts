@@ -83,9 +83,11 @@ export const cnn: NodeWorkload = {
     const n = quick ? CNN_SAMPLES_QUICK : CNN_SAMPLES;
     const name = cnnCase(n);
     if (backend === null) return { results: unavailable([name], `${engine}: no convolution layers`) };
-    if (quick && engine === 'tfjs-cpu') {
-      // Its pure-JS conv backward did not finish 6 batches within the quick run's 120 s child limit.
-      return { results: [{ case: name, status: 'skipped', note: 'tfjs-cpu: pure-JS convolutions exceed the quick run\'s time limit; measured in full runs' }] };
+    if (engine === 'tfjs-cpu') {
+      // Measured 2026-11-22: its pure-JS conv backward did not finish the quick case (3 epochs of
+      // 2 batches) within 120 s, so the full case (48 batches) would not finish within the harness
+      // limit either.
+      return { results: [{ case: name, status: 'skipped', note: 'tfjs-cpu: pure-JS convolutions did not finish 6 batches of 64 within 120 s; not run' }] };
     }
     const xData = seededUniform(n * 784, CNN_DATA_SEED);
     const labels = seededLabels(n, 10, CNN_LABEL_SEED);
