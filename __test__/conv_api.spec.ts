@@ -79,6 +79,15 @@ test('a residual conv block and a convolutional autoencoder build and train', as
   const block = L.activation({ activation: 'relu' }).apply(L.add().apply([stem, h]));
   const out = L.dense({ units: 10 }).apply(L.globalAveragePooling2d().apply(block));
   const resnet = model({ inputs: x, outputs: out });
+  // Inception-style branches concatenate along the channel axis (axis 1 of NCHW).
+  const branches = L.concatenate({ axis: 1 }).apply([
+    L.conv2d({ filters: 4, kernelSize: 1 }).apply(x),
+    L.conv2d({ filters: 6, kernelSize: 3, padding: 'same' }).apply(x),
+    L.maxPooling2d({ poolSize: 3, strides: 1, padding: 1 }).apply(x),
+  ]);
+  t.deepEqual(branches.shape, [11, 28, 28]);
+  const inception = model({ inputs: x, outputs: L.globalAveragePooling2d().apply(branches) });
+  t.deepEqual(inception.forward(randn([2, 1, 28, 28])).shape, [2, 11]);
   t.regex(resnet.summary(), /add \(add\)\s+\[1, 8, 28, 28\]\s+0\s+stem, batchNormalization_1/);
 
   const { trainImages } = await loadMnist();
