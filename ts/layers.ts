@@ -325,4 +325,4 @@ export {
   sumPooling2d,
   upSampling2d,
 } from './layers_conv';
-export type { ConvArgs, ConvPadding, ConvTransposeArgs, PoolArgs } from './layers_conv';
+export type { ConvArgs, ConvPadding, ConvTransposeArgs, Pair, PoolArgs } from './layers_conv';

@@ -10,7 +10,8 @@ import type { ActivationName, LayerName, LayerSpec } from './layers';
 import { activationLayerConfig, layerSpec } from './layers';
 import type { InitializerSpec } from './initializers';
 
-type Pair = number | [number, number];
+/** One size for both spatial axes, or `[height, width]`. */
+export type Pair = number | [number, number];
 
 const pair = (v: Pair, what: string, layer: string): [number, number] => {
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];

@@ -110,8 +110,8 @@ impl ConvConfig {
             self.groups,
         ];
         if positive.contains(&0)
-            || self.in_channels % self.groups != 0
-            || self.out_channels % self.groups != 0
+            || !self.in_channels.is_multiple_of(self.groups)
+            || !self.out_channels.is_multiple_of(self.groups)
         {
             return Err(Error::InvalidArgument {
                 op,
