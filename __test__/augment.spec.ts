@@ -1,7 +1,7 @@
 // Seeded batch augmentation and its use as a Dataset pipeline step.
 import test from 'ava';
 
-import { Dataset, Tensor, ValueError, augment, augmentation, tensor } from '../ts';
+import { Dataset, Tensor, ValueError, augment, augmentation, channelsFirst, channelsLast, tensor } from '../ts';
 
 const images = (n: number): Tensor => tensor(Array.from({ length: n }, (_, s) => [Array.from({ length: 3 }, (_, i) => Array.from({ length: 4 }, (_, j) => s * 100 + i * 4 + j + 1))]));
 
@@ -37,4 +37,13 @@ test('augmentation() maps the images of [x, y] batches, reproducibly, with new d
   t.deepEqual(a.map(([bx]) => Array.from(bx.dataSync())), b.map(([bx]) => Array.from(bx.dataSync())));
   t.deepEqual(a.map(([, by]) => Array.from(by.dataSync())), [[0, 1, 2, 3], [4, 5, 6, 7]], 'targets pass through');
   t.notDeepEqual(Array.from(a[0]![0].dataSync()), Array.from(x.narrow(0, 0, 4).dataSync()));
+});
+
+test('channelsFirst / channelsLast convert between NHWC and NCHW', (t) => {
+  const nhwc = tensor([[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]]); // [1, 2, 2, 2]: H, W, C
+  const nchw = channelsFirst(nhwc);
+  t.deepEqual(nchw.shape, [1, 2, 2, 2]);
+  t.deepEqual(nchw.toArray(), [[[[1, 3], [5, 7]], [[2, 4], [6, 8]]]]);
+  t.deepEqual(channelsLast(nchw).toArray(), nhwc.toArray());
+  t.throws(() => channelsFirst(tensor([1, 2])), { instanceOf: ValueError, message: /4-D image batch/ });
 });

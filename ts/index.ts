@@ -55,6 +55,7 @@ export * from './selection';
 export type { BreastCancer, CsvTable, Mnist } from './datasets';
 export { Dataset } from './dataset';
 export { augment, augmentation } from './augment';
+export { channelsFirst, channelsLast } from './layout';
 export type { AugmentationStep } from './augment';
 export type { BatchOptions, Batched, DatasetElement, ShuffleOptions, TensorSlices } from './dataset';
 export type { DatasetFitArgs, TrainingBatch } from './model_stream';
