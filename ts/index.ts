@@ -56,6 +56,8 @@ export type { BreastCancer, CsvTable, Mnist } from './datasets';
 export { Dataset } from './dataset';
 export { augment, augmentation } from './augment';
 export { channelsFirst, channelsLast } from './layout';
+export { gaussianKl, reparameterize, vaeLoss } from './generative';
+export type { VaeLossOptions } from './generative';
 export type { AugmentationStep } from './augment';
 export type { BatchOptions, Batched, DatasetElement, ShuffleOptions, TensorSlices } from './dataset';
 export type { DatasetFitArgs, TrainingBatch } from './model_stream';
