@@ -9,24 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { layers as L, loadMnist, manualSeed, saveSvg, sequential } from '../ts/index';
-
-function digitsSvg(rows: number[][][]): string {
-  const cell = 3;
-  const size = 28 * cell;
-  const w = rows[0]!.length * (size + 4);
-  const h = rows.length * (size + 4);
-  const rects: string[] = [];
-  rows.forEach((row, r) =>
-    row.forEach((img, c) =>
-      img.forEach((v, i) => {
-        const g = Math.round(255 * (1 - Math.min(1, Math.max(0, v))));
-        rects.push(`<rect x="${c * (size + 4) + (i % 28) * cell}" y="${r * (size + 4) + Math.floor(i / 28) * cell}" width="${cell}" height="${cell}" fill="rgb(${g},${g},${g})"/>`);
-      }),
-    ),
-  );
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${rects.join('')}</svg>\n`;
-}
+import { concat, imageGridSvg, layers as L, loadMnist, manualSeed, saveSvg, sequential } from '../ts/index';
 
 async function main(): Promise<void> {
   const epochs = Number(process.argv[2] ?? 3);
@@ -51,10 +34,9 @@ async function main(): Promise<void> {
   console.log(`test reconstruction MSE ${mse.toFixed(4)} (mean-image baseline ${baseline.toFixed(4)})`);
   const sample = xt.narrow(0, 0, 8);
   const recon = await ae.predict(sample);
-  const flat = (t: typeof sample): number[][] => (t.reshape([8, 784]).toArray() as number[][]);
   const out = path.join(process.cwd(), 'out');
   fs.mkdirSync(out, { recursive: true });
-  saveSvg(path.join(out, 'conv_autoencoder.svg'), digitsSvg([flat(sample), flat(recon)]));
+  saveSvg(path.join(out, 'conv_autoencoder.svg'), imageGridSvg(concat([sample, recon], 0), { columns: 8 }));
   console.log(`wrote ${path.join(out, 'conv_autoencoder.svg')} (top: originals, bottom: reconstructions)`);
 }
 
