@@ -1,5 +1,6 @@
 /** Dataset loaders. Decoding runs natively off the JS thread. */
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { loadCsv as nativeLoadCsv, loadIdx as nativeLoadIdx } from './native';
@@ -124,4 +125,9 @@ export async function loadBreastCancer(dir: string = path.join(__dirname, '..', 
   const features = columns.contiguous();
   for (const t of [diagnosis, columns, table.data]) t.dispose();
   return { features, labels, featureNames: [...BREAST_CANCER_FEATURES] };
+}
+
+/** Reads the bundled Tiny Shakespeare corpus (`data/tinyshakespeare/input.txt`, 1.1 MB) as text. */
+export async function loadTinyShakespeare(dir: string = path.join(__dirname, '..', 'data', 'tinyshakespeare')): Promise<string> {
+  return fs.promises.readFile(path.join(dir, 'input.txt'), 'utf8');
 }
