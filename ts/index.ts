@@ -54,6 +54,8 @@ export type { Split, TrainTestSplitOptions } from './preprocessing';
 export * from './selection';
 export type { BreastCancer, CsvTable, Mnist } from './datasets';
 export { Dataset } from './dataset';
+export { adversarialAccuracy, adversarialBatches, fgsm, pgd } from './adversarial';
+export type { AdversarialAccuracyOptions, AdversarialBatchesOptions, Attack, AttackLoss, Attackable, FgsmOptions, PgdOptions } from './adversarial';
 export { augment, augmentation } from './augment';
 export { channelsFirst, channelsLast } from './layout';
 export { gaussianKl, reparameterize, vaeLoss } from './generative';
