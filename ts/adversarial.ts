@@ -125,23 +125,15 @@ function checkBatch(op: string, model: unknown, x: unknown, y: unknown): asserts
 
 // ---- shared steps --------------------------------------------------------------------------
 
-/**
- * Runs `fn` with `model` in eval mode. A Module gets its previous mode back. A native Model
- * stays in eval mode: the binding cannot report its mode, and eval is what `fit` leaves behind
- * (`fit`, `trainOnBatch` and `trainStep` switch to training mode by themselves).
- */
+/** Runs `fn` with `model` in eval mode, then puts its previous mode back. */
 function inEvalMode<T>(model: Attackable, fn: () => T): T {
-  if (model instanceof Module) {
-    const was = model.training;
-    model.eval();
-    try {
-      return fn();
-    } finally {
-      model.train(was);
-    }
-  }
+  const was = model.training;
   model.eval();
-  return fn();
+  try {
+    return fn();
+  } finally {
+    if (was) model.train();
+  }
 }
 
 function forwardOne(op: string, model: Attackable, x: Tensor): Tensor {

@@ -298,6 +298,11 @@ export class Model<Out extends Tensors = Tensor> implements Disposable {
     native(() => this.native.setTrainable(value));
   }
 
+  /** Whether the model is in training mode (`fit` leaves it in eval mode). */
+  get training(): boolean {
+    return native(() => this.native.isTraining());
+  }
+
   /** Training mode: dropout and batch statistics on. */
   train(): this {
     native(() => this.native.setTraining(true));

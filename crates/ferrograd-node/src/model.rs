@@ -233,6 +233,12 @@ impl NativeModel {
         })
     }
 
+    /// Whether the model is in training mode.
+    #[napi(catch_unwind)]
+    pub fn is_training(&self) -> Result<bool, ErrorCode> {
+        with_slot(&self.shared, "training", |s| Ok(s.model().is_training()))
+    }
+
     /// Eager forward pass on the JS thread, recording autograd (for custom training loops):
     /// one tensor per model input in, one per output out.
     #[napi(catch_unwind)]
