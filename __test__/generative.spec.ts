@@ -2,9 +2,9 @@
 // form, and a small VAE on MNIST whose ELBO improves and whose prior samples decode to images.
 import test from 'ava';
 
-import { ValueError, gaussianKl, grad, layers, loadMnist, manualSeed, optimizer, randn, reparameterize, sequential, tensor, vaeLoss } from '../ts';
+import { ValueError, contractivePenalty, gaussianKl, grad, layers, loadMnist, loss, manualSeed, optimizer, randn, reparameterize, sequential, tensor, vaeLoss } from '../ts';
 
-test('reparameterize samples N(mean, exp(logVar)) with gradients to both', (t) => {
+test.serial('reparameterize samples N(mean, exp(logVar)) with gradients to both', (t) => {
   const mean = tensor([[1, -2]], undefined, { requiresGrad: true });
   const logVar = tensor([[0, Math.log(4)]], undefined, { requiresGrad: true });
   const z = reparameterize(mean, logVar, { seed: 3 });
@@ -21,7 +21,7 @@ test('reparameterize samples N(mean, exp(logVar)) with gradients to both', (t) =
   t.throws(() => reparameterize(tensor([[1]]), tensor([[1, 2]])), { instanceOf: ValueError });
 });
 
-test('gaussianKl equals the closed form and is 0 at the prior', (t) => {
+test.serial('gaussianKl equals the closed form and is 0 at the prior', (t) => {
   const mean = tensor([[0.5, -1], [0, 0]]);
   const logVar = tensor([[0.2, -0.3], [0, 0]]);
   const kl = gaussianKl(mean, logVar, { reduction: 'none' }).toArray() as number[];
@@ -31,7 +31,7 @@ test('gaussianKl equals the closed form and is 0 at the prior', (t) => {
   t.true(Math.abs(gaussianKl(mean, logVar).item() - want / 2) < 1e-6);
 });
 
-test('a small VAE on MNIST improves its ELBO and decodes prior samples to images', async (t) => {
+test.serial('a small VAE on MNIST improves its ELBO and decodes prior samples to images', async (t) => {
   manualSeed(2);
   const latent = 8;
   const { trainImages } = await loadMnist();
@@ -66,4 +66,54 @@ test('a small VAE on MNIST improves its ELBO and decodes prior samples to images
   const v = Array.from(samples.dataSync());
   t.true(v.every((p) => p >= 0 && p <= 1));
   t.true(samples.mean().item() > 0.05 && samples.mean().item() < 0.3, 'mostly dark images with some ink, like MNIST');
+});
+
+test.serial('contractivePenalty estimates ‖∂h/∂x‖²_F and training with it contracts the encoder', async (t) => {
+  // A sigmoid layer h = σ(xW + b) has the closed form Σ_j (h_j(1 - h_j))² Σ_i W_ij² per sample.
+  const w = randn([6, 4], 0, 1, { seed: 1 });
+  const b = randn([4], 0, 1, { seed: 2 });
+  const x = randn([3, 6], 0, 1, { seed: 3 });
+  x.requiresGrad = true;
+  const h = x.matmul(w).add(b).sigmoid();
+  const exact = h.mul(h.neg().add(1)).square().mul(w.square().sum(0)).sum(1).mean().item();
+  const estimate = contractivePenalty(h, x, { samples: 4000, seed: 5 }).item();
+  t.log(`exact ${exact.toFixed(4)}, Hutchinson estimate (4000 samples) ${estimate.toFixed(4)}`);
+  t.true(Math.abs(estimate - exact) < 0.05 * exact);
+  // The estimate is differentiable: its gradient reaches the weights (double backward).
+  const wl = randn([6, 4], 0, 1, { seed: 1 });
+  wl.requiresGrad = true;
+  const x2 = randn([3, 6], 0, 1, { seed: 3 });
+  x2.requiresGrad = true;
+  const [gw] = grad(contractivePenalty(x2.matmul(wl).sigmoid(), x2, { samples: 2, seed: 1 }), [wl]);
+  t.true(gw !== null && gw.abs().sum().item() > 0);
+  t.throws(() => contractivePenalty(h, randn([3, 6])), { instanceOf: ValueError, message: /require grad/ });
+
+  // Training: an autoencoder with the penalty ends with a smaller encoder Jacobian than without.
+  const { trainImages } = await loadMnist();
+  const data = trainImages.narrow(0, 0, 1024);
+  const jacobianNorm = async (lambda: number): Promise<number> => {
+    manualSeed(6);
+    const enc = sequential([layers.dense({ units: 32, activation: 'sigmoid' })], { inputShape: [784] });
+    const dec = sequential([layers.dense({ units: 784, activation: 'sigmoid' })], { inputShape: [32] });
+    const opt = optimizer([...enc.parameters(), ...dec.parameters()], { type: 'adam', lr: 3e-3 });
+    for (let epoch = 0; epoch < 3; epoch++) {
+      for (let s = 0; s < 1024; s += 128) {
+        const xb = data.narrow(0, s, 128).detach();
+        xb.requiresGrad = true;
+        const code = enc.forward(xb);
+        let l = loss('binaryCrossentropy', dec.forward(code), xb.detach()).mul(784);
+        if (lambda > 0) l = l.add(contractivePenalty(code, xb, { seed: s }).mul(lambda));
+        l.backward();
+        opt.step();
+        opt.zeroGrad();
+      }
+    }
+    const xe = data.narrow(0, 0, 256).detach();
+    xe.requiresGrad = true;
+    return contractivePenalty(enc.forward(xe), xe, { samples: 8, seed: 9 }).item();
+  };
+  const plain = await jacobianNorm(0);
+  const contractive = await jacobianNorm(500);
+  t.log(`encoder ‖J‖²_F: plain ${plain.toFixed(3)}, contractive ${contractive.toFixed(3)}`);
+  t.true(contractive < 0.75 * plain, `${plain} -> ${contractive}`);
 });

@@ -11,6 +11,7 @@
  * ```
  */
 
+import { grad } from './autograd';
 import { randn } from './creation';
 import { ValueError } from './errors';
 import { loss as builtinLoss } from './optimizers';
@@ -62,4 +63,25 @@ export function vaeLoss(reconstruction: Tensor, target: Tensor, mean: Tensor, lo
   // The built-in losses average over elements; times the elements per sample gives the per-sample sum.
   const recon = builtinLoss(spec, reconstruction, target).mul(elements);
   return recon.add(gaussianKl(mean, logVar).mul(options.beta ?? 1));
+}
+
+/**
+ * Contractive-autoencoder penalty `‖∂h/∂x‖²_F` (Rifai et al. 2011), averaged over the batch and
+ * estimated without forming the Jacobian: for `v ~ N(0, I)`, `E‖Jᵀv‖² = ‖J‖²_F`, and `Jᵀv` is
+ * one backward pass of `h·v` taken with `createGraph`, so the estimate is itself differentiable
+ * (double backward) and can be added to a training loss. `x` must require grad and `code` must
+ * be computed from it; more `samples` lower the variance.
+ */
+export function contractivePenalty(code: Tensor, x: Tensor, options: { samples?: number; seed?: number } = {}): Tensor {
+  if (!x.requiresGrad) throw new ValueError('contractivePenalty: x must require grad (x.requiresGrad = true before computing the code)');
+  const n = x.shape[0] ?? 1;
+  const samples = options.samples ?? 1;
+  let total: Tensor | undefined;
+  for (let s = 0; s < samples; s++) {
+    const v = randn(code.shape, 0, 1, { seed: options.seed === undefined ? undefined : options.seed + s });
+    const [jtv] = grad(code.mul(v).sum(), [x], { createGraph: true });
+    const term = jtv!.square().sum();
+    total = total === undefined ? term : total.add(term);
+  }
+  return total!.div(samples * n);
 }

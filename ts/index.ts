@@ -58,7 +58,7 @@ export { adversarialAccuracy, adversarialBatches, fgsm, pgd } from './adversaria
 export type { AdversarialAccuracyOptions, AdversarialBatchesOptions, Attack, AttackLoss, Attackable, FgsmOptions, PgdOptions } from './adversarial';
 export { augment, augmentation } from './augment';
 export { channelsFirst, channelsLast } from './layout';
-export { gaussianKl, reparameterize, vaeLoss } from './generative';
+export { contractivePenalty, gaussianKl, reparameterize, vaeLoss } from './generative';
 export { imageGridSvg } from './image_grid';
 export { GanTrainer } from './gan';
 export { pca } from './decomposition';
