@@ -64,6 +64,8 @@ export { GanTrainer } from './gan';
 export { pca } from './decomposition';
 export { pretrainLayerwise } from './pretraining';
 export { Word2Vec, tokenize } from './word2vec';
+export { CapsuleLayer, marginLoss, squash } from './capsules';
+export type { CapsuleLayerArgs } from './capsules';
 export type { Word2VecOptions } from './word2vec';
 export type { PretrainOptions, PretrainResult } from './pretraining';
 export type { Pca } from './decomposition';
