@@ -31,6 +31,10 @@ for (const [loss, steps, extra] of [
     t.true(Math.abs(m1 - 3) < 0.6 * Math.abs(m0 - 3), `mean ${m0} -> ${m1}`);
     t.true(s1 > 0.05, 'the generator did not collapse to a point');
     t.true(Number.isFinite(last.discriminatorLoss) && Number.isFinite(last.generatorLoss));
+    if (loss === 'minimax' || loss === 'nonSaturating' || loss === 'leastSquares') {
+      // A collapsed game has a discriminator that wins outright (loss near 0).
+      t.true(last.discriminatorLoss > 0.1, `discriminator loss ${last.discriminatorLoss}`);
+    }
   });
 }
 
