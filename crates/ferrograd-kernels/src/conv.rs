@@ -15,14 +15,29 @@
 //!
 //! # Algorithms (per image `n` and group `g`; `K = C/groups·kh·kw`, `P = OH·OW`)
 //!
-//! * Forward: `Y[n,g] (+)= W_g[O/g × K] · col(X[n,g])[K × P]`. The output is
-//!   pre-filled with the bias and the GEMM accumulates onto it.
-//! * Input gradient (also the transposed convolution): `col = W_gᵀ · dY[n,g]`,
-//!   then col2im adds every column back onto the input positions it was read
-//!   from.
+//! * Forward: `Y_tile = W_g[O/g × K] · col_tile[K × cols]` into a scratch
+//!   matrix pre-filled with the bias, then copied into each image's block. A
+//!   tile is a run of output rows that may span several images (as for the
+//!   weight gradient), so the GEMM's `N` is up to `COL_TILE / K` wide instead
+//!   of one image's `P`: a 14×14 plane alone fills 6.1 of the micro-kernel's
+//!   32-wide tiles (12.5% of the FMAs wasted on the ragged edge).
+//! * Input gradient (also the transposed convolution): `col_tile = W_gᵀ ·
+//!   dY_tile` (same multi-image tiles, `dY` gathered into a `[O × cols]`
+//!   matrix when the tile spans images), then col2im adds every column back
+//!   onto the input positions it was read from, image by image.
+//!   Benchmark CNN conv2, 1 thread, GEMM alone (64 images of work):
+//!   forward `64×196×800` per image 7.6 ms vs `64×1176×800` per 6 images
+//!   6.2 ms; input gradient `800×196×64` 6.5 ms vs `800×1176×64` 5.3 ms.
+//!   Whole kernels: forward 9.2–9.5 → 7.9–8.1 ms, input gradient 8.8–9.0 →
+//!   8.0 ms.
 //! * Weight gradient: `dW_g = Σ_tiles dY_tile · col_tileᵀ`. A tile is a run of
 //!   output rows that may span several images, so the GEMM's inner dimension
-//!   is long: one large GEMM per tile instead of `N` small ones.
+//!   is long: one large GEMM per tile instead of `N` small ones. It is computed
+//!   transposed, `dW_gᵀ[K × O/g] += col_tile · dY_tileᵀ`, then transposed once:
+//!   the long `K` side becomes the GEMM's rows and `O/g` (32, 64, ...) fills
+//!   whole 32-wide register tiles, and only the small `dY` tile needs the
+//!   transposing pack (before, all of `col` was packed transposed). conv2 of
+//!   the benchmark CNN, 1 thread: weight gradient 10.4 → 8.2–8.7 ms.
 //! * 1×1 kernels with stride 1 and no padding skip im2col: `col(X[n,g])` is
 //!   `X[n,g]` itself, so the forward and input-gradient GEMMs read or write
 //!   the tensors directly.
@@ -37,10 +52,12 @@
 //! # Threads
 //!
 //! Forward and input gradient: with at least as many images as threads, the
-//! pool runs one contiguous block of images per thread, and each thread uses
-//! single-threaded GEMMs (so no nested splitting or oversubscription). With
-//! fewer images, the images run one after another and each GEMM may use all
-//! threads. The weight gradient reduces over images, so it runs tile after
+//! pool runs one contiguous block of images per thread (tiles then span
+//! images only inside a block), and each thread uses single-threaded GEMMs
+//! (so no nested splitting or oversubscription). With fewer images, the
+//! tiles run one after another and each GEMM may use all threads. Tiles are
+//! cut on one fixed grid of output rows, clipped to the blocks, so each
+//! image's rows are always cut at the same places. The weight gradient reduces over images, so it runs tile after
 //! tile, with the im2col rows and the GEMM split across the pool. The result
 //! is bit-identical for every thread count: each output element always gets
 //! the same sequence of operations.
@@ -90,6 +107,14 @@ use im2col::{col2im_add, im2col_rows, mask_wrapped_columns};
 /// `examples/conv_bench.rs`, 1 thread: conv2 weight gradient 9.9 ms at 2^20
 /// vs 11.5 ms at 2^21 and 11.9 ms at 2^22; 2^19 was no better).
 const COL_TILE: usize = 1 << 20;
+
+/// Column tiles of the forward and input-gradient products span images only when one output
+/// plane is narrower than this. A wider plane already fills the GEMM's `N`, and a tile inside one
+/// image multiplies straight into the output (forward) and reads `dY` in place (input gradient):
+/// conv1 of the benchmark CNN (`P = 784`, `K = 25`, where those copies cost about as much as 3
+/// multiply-adds per element) ran its forward in 0.67–0.72 ms with spanning tiles and 0.61 ms
+/// without.
+const SPAN_MIN_PLANE: usize = 512;
 
 /// Smallest amount of work (multiply-adds) worth giving one task; below it a
 /// fork/join (~15–20 µs on the dev VM) costs more than it saves.
@@ -245,6 +270,17 @@ fn tile_rows(col_rows: usize, out_w: usize, total_rows: usize) -> usize {
     (COL_TILE / col_rows.saturating_mul(out_w).max(1)).clamp(1, total_rows.max(1))
 }
 
+/// Output rows per column tile of the forward and input-gradient products: [`tile_rows`] for the
+/// column matrix and the `[O × cols]` matrix, and at most about [`GEMM_TILE_COLS`] columns.
+fn gemm_tile_rows(s: &Sizes, g: &Conv2dGeometry) -> usize {
+    let rows = tile_rows(s.k + g.out_channels, g.out_w, g.batch * g.out_h);
+    if s.out_plane >= SPAN_MIN_PLANE {
+        rows.min(g.out_h)
+    } else {
+        rows
+    }
+}
+
 /// Runs `run(n, block, parallel)` for every image's `per_image`-long block of
 /// `out`: one block of images per thread when there are enough images (then
 /// `parallel` is false, GEMMs stay on their thread), else image by image with
@@ -277,6 +313,53 @@ fn for_each_image(
         run(n, y, true)?;
     }
     Ok(())
+}
+
+/// Runs `run((n0, t0, t1), block, scratch, parallel)` over column tiles: runs of at most `rows`
+/// output rows of the flattened `(image, oh)` axis, which may span images so that one GEMM has a
+/// wide `N` (a 14×14 output plane alone fills 6.1 of 32-wide register tiles). `block` holds the
+/// `per_image`-long blocks of the images from `n0` on, `scratch` is `scratch_len` floats.
+///
+/// With enough images each thread takes a contiguous block of images (`parallel` false, GEMMs
+/// stay on their thread), else the tiles run one after another with `parallel` true. Tiles lie on
+/// one grid of `rows`-row steps clipped to image blocks, so an image's rows are cut at the same
+/// places for every thread count and its results are bit-identical.
+fn for_each_tile(
+    kernel: &'static str,
+    g: &Conv2dGeometry,
+    out: &mut [f32],
+    per_image: usize,
+    macs_per_image: usize,
+    (rows, scratch_len): (usize, usize),
+    run: impl Fn((usize, usize, usize), &mut [f32], &mut [f32], bool) -> Result<(), KernelError>
+        + Sync
+        + Send,
+) -> Result<(), KernelError> {
+    if per_image == 0 || g.out_h == 0 {
+        return Ok(());
+    }
+    let block = |n0: usize, block: &mut [f32], parallel: bool| {
+        let n1 = n0 + block.len() / per_image;
+        with_scratch(kernel, scratch_len, |buf| {
+            let (mut t, end) = (n0 * g.out_h, n1 * g.out_h);
+            while t < end {
+                let t1 = ((t / rows + 1) * rows).min(end);
+                run((n0, t, t1), block, buf, parallel)?;
+                t = t1;
+            }
+            Ok(())
+        })?
+    };
+    let threads = num_threads();
+    if threads > 1 && g.batch >= threads {
+        let min_images = MIN_TASK_MACS.div_ceil(macs_per_image.max(1));
+        let first = FirstError::new();
+        parallel_rows_mut(out, per_image, min_images, |n0, b| {
+            first.record(block(n0, b, false))
+        });
+        return first.into_result();
+    }
+    block(0, out, true)
 }
 
 /// Fills a column tile, splitting its rows across the pool when `parallel`.
@@ -322,18 +405,31 @@ pub fn conv2d_forward(
         check_len(K, g.out_channels, b.len())?;
     }
     let per_image = g.out_channels * s.out_plane;
-    for_each_image(
+    if g.is_pointwise() {
+        return for_each_image(
+            output,
+            per_image,
+            g.batch,
+            g.macs_per_image(&s),
+            |n, y, parallel| forward_pointwise_image(g, &s, input, weight, bias, n, y, parallel),
+        );
+    }
+    let rows = gemm_tile_rows(&s, g);
+    let scratch = (s.k + g.out_channels).saturating_mul(rows * g.out_w);
+    for_each_tile(
+        K,
+        g,
         output,
         per_image,
-        g.batch,
         g.macs_per_image(&s),
-        |n, y, parallel| forward_image(g, &s, input, weight, bias, n, y, parallel),
+        (rows, scratch),
+        |tile, y, buf, parallel| forward_tile(g, &s, input, weight, bias, tile, y, buf, parallel),
     )
 }
 
-/// One image of [`conv2d_forward`]; `y` is its `[O, OH, OW]` block.
+/// One image of [`conv2d_forward`] for 1×1 kernels (no im2col); `y` is its `[O, OH, OW]` block.
 #[allow(clippy::too_many_arguments)]
-fn forward_image(
+fn forward_pointwise_image(
     g: &Conv2dGeometry,
     s: &Sizes,
     x: &[f32],
@@ -345,57 +441,121 @@ fn forward_image(
 ) -> Result<(), KernelError> {
     const K: &str = "conv2d_forward";
     let p = s.out_plane;
-    let accumulate = match bias {
-        Some(b) => {
-            for (row, &v) in y.chunks_exact_mut(p).zip(b) {
-                row.fill(v);
-            }
-            true
+    if let Some(b) = bias {
+        for (row, &v) in y.chunks_exact_mut(p).zip(b) {
+            row.fill(v);
         }
-        None => false,
-    };
-    if g.is_pointwise() {
-        for gi in 0..g.groups {
-            sgemm_in(
-                K,
-                s.og,
-                p,
-                s.cg,
-                (w, gi * s.og * s.cg, s.cg, 1),
-                (x, (n * g.in_channels + gi * s.cg) * p, p, 1),
-                &mut y[gi * s.og * p..],
-                p,
-                accumulate,
-                parallel,
-            )?;
-        }
-        return Ok(());
     }
-    let rows = tile_rows(s.k, g.out_w, g.out_h);
-    with_scratch(K, s.k.saturating_mul(rows * g.out_w), |buf| {
-        for oh0 in (0..g.out_h).step_by(rows) {
-            let oh1 = (oh0 + rows).min(g.out_h);
-            let cols = (oh1 - oh0) * g.out_w;
-            let col = &mut buf[..s.k * cols];
-            let (t0, t1) = (n * g.out_h + oh0, n * g.out_h + oh1);
-            for gi in 0..g.groups {
-                fill_columns(g, x, gi * s.cg, t0, t1, col, parallel);
-                sgemm_in(
-                    K,
-                    s.og,
-                    cols,
-                    s.k,
-                    (w, gi * s.og * s.k, s.k, 1),
-                    (col, 0, cols, 1),
-                    &mut y[gi * s.og * p + oh0 * g.out_w..],
-                    p,
-                    accumulate,
-                    parallel,
-                )?;
-            }
+    for gi in 0..g.groups {
+        sgemm_in(
+            K,
+            s.og,
+            p,
+            s.cg,
+            (w, gi * s.og * s.cg, s.cg, 1),
+            (x, (n * g.in_channels + gi * s.cg) * p, p, 1),
+            &mut y[gi * s.og * p..],
+            p,
+            bias.is_some(),
+            parallel,
+        )?;
+    }
+    Ok(())
+}
+
+/// One tile (output rows `t0..t1` of the flattened `(image, oh)` axis) of [`conv2d_forward`]:
+/// `Y_tile = W · col_tile` into the scratch `c` (`[O × cols]`, pre-filled with the bias), then
+/// copied into `y`, the `[O, OH, OW]` blocks of the images from `n0` on.
+#[allow(clippy::too_many_arguments)]
+fn forward_tile(
+    g: &Conv2dGeometry,
+    s: &Sizes,
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    (n0, t0, t1): (usize, usize, usize),
+    y: &mut [f32],
+    buf: &mut [f32],
+    parallel: bool,
+) -> Result<(), KernelError> {
+    let (o, p) = (g.out_channels, s.out_plane);
+    let cols = (t1 - t0) * g.out_w;
+    let (col, c) = buf.split_at_mut(s.k * cols);
+    // Inside one image the product goes straight into y (row stride P); else into the scratch
+    // `c` (row stride `cols`) and is copied out. Both get the same operations per element.
+    if t0 / g.out_h == (t1 - 1) / g.out_h {
+        let (n, oh) = (t0 / g.out_h, t0 % g.out_h);
+        let off = (n - n0) * o * p + oh * g.out_w;
+        return forward_product(g, s, x, w, bias, (t0, t1), col, &mut y[off..], p, parallel);
+    }
+    let c = &mut c[..o * cols];
+    forward_product(g, s, x, w, bias, (t0, t1), col, c, cols, parallel)?;
+    let c: &[f32] = c;
+    for_each_segment(g, t0, t1, |n, oh, at, len| {
+        for ch in 0..o {
+            let dst = ((n - n0) * o + ch) * p + oh * g.out_w;
+            y[dst..dst + len].copy_from_slice(&c[ch * cols + at..ch * cols + at + len]);
         }
-        Ok(())
-    })?
+    });
+    Ok(())
+}
+
+/// `C = bias + W · col_tile` for the output rows `t0..t1`: `c` holds `O` rows of
+/// `(t1 - t0)·OW` values, `c_rs` apart; `col` is the column scratch.
+#[allow(clippy::too_many_arguments)]
+fn forward_product(
+    g: &Conv2dGeometry,
+    s: &Sizes,
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    (t0, t1): (usize, usize),
+    col: &mut [f32],
+    c: &mut [f32],
+    c_rs: usize,
+    parallel: bool,
+) -> Result<(), KernelError> {
+    const K: &str = "conv2d_forward";
+    let cols = (t1 - t0) * g.out_w;
+    let col = &mut col[..s.k * cols];
+    if let Some(b) = bias {
+        for (ch, &v) in b.iter().enumerate() {
+            c[ch * c_rs..ch * c_rs + cols].fill(v);
+        }
+    }
+    for gi in 0..g.groups {
+        fill_columns(g, x, gi * s.cg, t0, t1, col, parallel);
+        sgemm_in(
+            K,
+            s.og,
+            cols,
+            s.k,
+            (w, gi * s.og * s.k, s.k, 1),
+            (col, 0, cols, 1),
+            &mut c[gi * s.og * c_rs..],
+            c_rs,
+            bias.is_some(),
+            parallel,
+        )?;
+    }
+    Ok(())
+}
+
+/// Calls `f(n, oh, at, len)` for each image's share of the output rows `t0..t1`: image `n`,
+/// first row `oh`, at column `at` of the tile, `len` columns.
+fn for_each_segment(
+    g: &Conv2dGeometry,
+    t0: usize,
+    t1: usize,
+    mut f: impl FnMut(usize, usize, usize, usize),
+) {
+    let mut t = t0;
+    while t < t1 {
+        let (n, oh) = (t / g.out_h, t % g.out_h);
+        let end = ((n + 1) * g.out_h).min(t1);
+        f(n, oh, (t - t0) * g.out_w, (end - t) * g.out_w);
+        t = end;
+    }
 }
 
 /// Gradient of the forward convolution with respect to its input, given the
@@ -416,18 +576,36 @@ pub fn conv2d_backward_input(
     check_len(K, s.weight_len, weight.len())?;
     check_len(K, s.input_len, grad_input.len())?;
     let per_image = g.in_channels * s.in_plane;
-    for_each_image(
+    if g.is_pointwise() {
+        return for_each_image(
+            grad_input,
+            per_image,
+            g.batch,
+            g.macs_per_image(&s),
+            |n, dx, parallel| {
+                input_grad_pointwise_image(g, &s, grad_output, weight, n, dx, parallel)
+            },
+        );
+    }
+    let rows = gemm_tile_rows(&s, g);
+    let scratch = (s.k + g.out_channels).saturating_mul(rows * g.out_w);
+    for_each_tile(
+        K,
+        g,
         grad_input,
         per_image,
-        g.batch,
         g.macs_per_image(&s),
-        |n, dx, parallel| input_grad_image(g, &s, grad_output, weight, n, dx, parallel),
+        (rows, scratch),
+        |tile, dx, buf, parallel| {
+            input_grad_tile(g, &s, grad_output, weight, tile, dx, buf, parallel)
+        },
     )
 }
 
-/// One image of [`conv2d_backward_input`]; `dx` is its `[C, H, W]` block.
+/// One image of [`conv2d_backward_input`] for 1×1 kernels (no col2im); `dx` is its `[C, H, W]`
+/// block.
 #[allow(clippy::too_many_arguments)]
-fn input_grad_image(
+fn input_grad_pointwise_image(
     g: &Conv2dGeometry,
     s: &Sizes,
     dy: &[f32],
@@ -438,68 +616,81 @@ fn input_grad_image(
 ) -> Result<(), KernelError> {
     const K: &str = "conv2d_backward_input";
     let (p_in, p_out) = (s.in_plane, s.out_plane);
-    if g.is_pointwise() {
-        for gi in 0..g.groups {
-            sgemm_in(
-                K,
-                s.cg,
-                p_in,
-                s.og,
-                (w, gi * s.og * s.cg, 1, s.cg),
-                (dy, (n * g.out_channels + gi * s.og) * p_out, p_out, 1),
-                &mut dx[gi * s.cg * p_in..],
-                p_in,
-                false,
-                parallel,
-            )?;
+    for gi in 0..g.groups {
+        sgemm_in(
+            K,
+            s.cg,
+            p_in,
+            s.og,
+            (w, gi * s.og * s.cg, 1, s.cg),
+            (dy, (n * g.out_channels + gi * s.og) * p_out, p_out, 1),
+            &mut dx[gi * s.cg * p_in..],
+            p_in,
+            false,
+            parallel,
+        )?;
+    }
+    Ok(())
+}
+
+/// One tile (output rows `t0..t1` of the flattened `(image, oh)` axis) of
+/// [`conv2d_backward_input`]: `col_tile = Wᵀ · dY_tile`, then col2im onto `dx`, the `[C, H, W]`
+/// blocks of the images from `n0` on. An image's block is zeroed by the tile holding its first
+/// row, before anything is added to it.
+#[allow(clippy::too_many_arguments)]
+fn input_grad_tile(
+    g: &Conv2dGeometry,
+    s: &Sizes,
+    dy: &[f32],
+    w: &[f32],
+    (n0, t0, t1): (usize, usize, usize),
+    dx: &mut [f32],
+    buf: &mut [f32],
+    parallel: bool,
+) -> Result<(), KernelError> {
+    const K: &str = "conv2d_backward_input";
+    let p_in = s.in_plane;
+    let per_image = g.in_channels * p_in;
+    let cols = (t1 - t0) * g.out_w;
+    let (col, dyt) = buf.split_at_mut(s.k * cols);
+    let (a, a_off, a_rs) = dy_tile(g, dy, t0, t1, &mut dyt[..g.out_channels * cols]);
+    for_each_segment(g, t0, t1, |n, oh, _, _| {
+        if oh == 0 {
+            dx[(n - n0) * per_image..(n - n0 + 1) * per_image].fill(0.0);
         }
-        return Ok(());
-    }
-    dx.fill(0.0);
-    if p_in == 0 {
-        return Ok(());
-    }
-    let rows = tile_rows(s.k, g.out_w, g.out_h);
-    with_scratch(K, s.k.saturating_mul(rows * g.out_w), |buf| {
-        for oh0 in (0..g.out_h).step_by(rows) {
-            let oh1 = (oh0 + rows).min(g.out_h);
-            let cols = (oh1 - oh0) * g.out_w;
-            let col = &mut buf[..s.k * cols];
-            for gi in 0..g.groups {
-                sgemm_in(
-                    K,
-                    s.k,
-                    cols,
-                    s.og,
-                    (w, gi * s.og * s.k, 1, s.k),
-                    (
-                        dy,
-                        (n * g.out_channels + gi * s.og) * p_out + oh0 * g.out_w,
-                        p_out,
-                        1,
-                    ),
-                    col,
-                    cols,
-                    false,
-                    parallel,
-                )?;
-                mask_wrapped_columns(g, col, s.k, oh0, oh1);
-                let c0 = gi * s.cg;
-                let group = &mut dx[c0 * p_in..(c0 + s.cg) * p_in];
-                let col: &[f32] = col;
-                if parallel {
-                    // Channels own disjoint planes of dx: split them across the pool.
-                    let min_planes = (1usize << 15).div_ceil(p_in);
-                    parallel_rows_mut(group, p_in, min_planes, |c_off, planes| {
-                        col2im_add(g, col, c0, s.k, oh0, oh1, c0 + c_off, planes)
-                    });
-                } else {
-                    col2im_add(g, col, c0, s.k, oh0, oh1, c0, group);
-                }
+    });
+    for gi in 0..g.groups {
+        sgemm_in(
+            K,
+            s.k,
+            cols,
+            s.og,
+            (w, gi * s.og * s.k, 1, s.k),
+            (a, a_off + gi * s.og * a_rs, a_rs, 1),
+            col,
+            cols,
+            false,
+            parallel,
+        )?;
+        mask_wrapped_columns(g, col, s.k, 0, t1 - t0);
+        let c0 = gi * s.cg;
+        let col: &[f32] = col;
+        for_each_segment(g, t0, t1, |n, oh, at, len| {
+            let (oh1, seg) = (oh + len / g.out_w, &col[at..]);
+            let image = &mut dx[(n - n0) * per_image..(n - n0 + 1) * per_image];
+            let group = &mut image[c0 * p_in..(c0 + s.cg) * p_in];
+            if parallel {
+                // Channels own disjoint planes of dx: split them across the pool.
+                let min_planes = (1usize << 15).div_ceil(p_in);
+                parallel_rows_mut(group, p_in, min_planes, |c_off, planes| {
+                    col2im_add(g, seg, cols, c0, s.k, oh, oh1, c0 + c_off, planes)
+                });
+            } else {
+                col2im_add(g, seg, cols, c0, s.k, oh, oh1, c0, group);
             }
-        }
-        Ok(())
-    })?
+        });
+    }
+    Ok(())
 }
 
 /// Gradient of the forward convolution with respect to its weight:
@@ -518,62 +709,92 @@ pub fn conv2d_backward_weight(
     check_len(K, s.input_len, input.len())?;
     check_len(K, s.output_len, grad_output.len())?;
     check_len(K, s.weight_len, grad_weight.len())?;
-    grad_weight.fill(0.0);
     if s.output_len == 0 || s.weight_len == 0 {
+        grad_weight.fill(0.0);
         return Ok(());
     }
-    let (o, p) = (g.out_channels, s.out_plane);
+    let o = g.out_channels;
     let k_all = g.groups * s.k;
     let total_rows = g.batch * g.out_h;
-    // Each tile needs its column matrix and (when it spans images) a packed copy of dY.
+    // Each tile needs its column matrix and (when it spans images) a packed copy of dY; the
+    // transposed gradient dWᵀ accumulates in a third buffer.
     let rows = tile_rows(k_all + o, g.out_w, total_rows);
     let max_cols = rows * g.out_w;
-    let len = k_all.saturating_add(o).saturating_mul(max_cols);
+    let len = k_all
+        .saturating_add(o)
+        .saturating_mul(max_cols)
+        .saturating_add(s.weight_len);
     with_scratch(K, len, |buf| {
-        let (col_buf, dyt_buf) = buf.split_at_mut(k_all * max_cols);
+        let (col_buf, rest) = buf.split_at_mut(k_all * max_cols);
+        let (dyt_buf, dwt) = rest.split_at_mut(o * max_cols);
         for t0 in (0..total_rows).step_by(rows) {
             let t1 = (t0 + rows).min(total_rows);
             let cols = (t1 - t0) * g.out_w;
             let col = &mut col_buf[..k_all * cols];
             fill_columns(g, input, 0, t0, t1, col, true);
-            // dY of the tile as an [O, cols] matrix: a view when the tile lies in one
-            // image, else gathered image by image.
-            let (n0, oh0) = (t0 / g.out_h, t0 % g.out_h);
-            let (a, a_off, a_rs): (&[f32], usize, usize) = if (t1 - 1) / g.out_h == n0 {
-                (grad_output, n0 * o * p + oh0 * g.out_w, p)
-            } else {
-                let dyt = &mut dyt_buf[..o * cols];
-                let mut t = t0;
-                while t < t1 {
-                    let (n, oh) = (t / g.out_h, t % g.out_h);
-                    let end = ((n + 1) * g.out_h).min(t1);
-                    let len = (end - t) * g.out_w;
-                    let at = (t - t0) * g.out_w;
-                    for ch in 0..o {
-                        let src = (n * o + ch) * p + oh * g.out_w;
-                        dyt[ch * cols + at..ch * cols + at + len]
-                            .copy_from_slice(&grad_output[src..src + len]);
-                    }
-                    t = end;
-                }
-                (dyt, 0, cols)
-            };
+            let (a, a_off, a_rs) = dy_tile(g, grad_output, t0, t1, &mut dyt_buf[..o * cols]);
             let col: &[f32] = col;
             for gi in 0..g.groups {
+                // dW_gᵀ[k × og] (+)= col_g · dY_gᵀ: the long k side (C·kh·kw) is the GEMM's M
+                // and the short og side its N, a whole number of 32-wide register tiles for
+                // og = 32, 64, ...; only og·cols floats of dY need the transposing pack.
                 sgemm_in(
                     K,
+                    s.k,
                     s.og,
-                    s.k,
                     cols,
-                    (a, a_off + gi * s.og * a_rs, a_rs, 1),
-                    (col, gi * s.k * cols, 1, cols),
-                    &mut grad_weight[gi * s.og * s.k..],
-                    s.k,
-                    true,
+                    (col, gi * s.k * cols, cols, 1),
+                    (a, a_off + gi * s.og * a_rs, 1, a_rs),
+                    &mut dwt[gi * s.k * s.og..],
+                    s.og,
+                    t0 > 0,
                     true,
                 )?;
             }
         }
+        let dwt: &[f32] = dwt;
+        for gi in 0..g.groups {
+            let (src, dst) = (gi * s.k * s.og, gi * s.og * s.k);
+            for (j, row) in grad_weight[dst..dst + s.og * s.k]
+                .chunks_exact_mut(s.k)
+                .enumerate()
+            {
+                for (r, v) in row.iter_mut().enumerate() {
+                    *v = dwt[src + r * s.og + j];
+                }
+            }
+        }
         Ok(())
     })?
+}
+
+/// `dY` of the output rows `t0..t1` (flattened `(image, oh)` axis) as an `[O × cols]` matrix
+/// `(data, offset, row stride)`: a view when the rows lie in one image, else gathered image by
+/// image into `dyt` (`O·cols` floats).
+fn dy_tile<'a>(
+    g: &Conv2dGeometry,
+    dy: &'a [f32],
+    t0: usize,
+    t1: usize,
+    dyt: &'a mut [f32],
+) -> (&'a [f32], usize, usize) {
+    let (o, p) = (g.out_channels, g.out_h * g.out_w);
+    let (n0, oh0) = (t0 / g.out_h, t0 % g.out_h);
+    if (t1 - 1) / g.out_h == n0 {
+        return (dy, n0 * o * p + oh0 * g.out_w, p);
+    }
+    let cols = (t1 - t0) * g.out_w;
+    let mut t = t0;
+    while t < t1 {
+        let (n, oh) = (t / g.out_h, t % g.out_h);
+        let end = ((n + 1) * g.out_h).min(t1);
+        let len = (end - t) * g.out_w;
+        let at = (t - t0) * g.out_w;
+        for ch in 0..o {
+            let src = (n * o + ch) * p + oh * g.out_w;
+            dyt[ch * cols + at..ch * cols + at + len].copy_from_slice(&dy[src..src + len]);
+        }
+        t = end;
+    }
+    (dyt, 0, cols)
 }

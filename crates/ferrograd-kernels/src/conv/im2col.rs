@@ -132,7 +132,7 @@ fn zero_columns(m: &mut [f32], width: usize, lo: usize, hi: usize) {
     }
 }
 
-/// Zeroes the entries of a column matrix (`rows` rows, output rows `oh0..oh1` of one image) that
+/// Zeroes the entries of a column matrix (`rows` rows, `oh1 - oh0` whole output rows) that
 /// correspond to padding columns, so [`col2im_add`] can add whole shifted runs without carrying
 /// them into the neighbouring input row. Only needed (and only done) for shifted-plane geometries.
 pub(super) fn mask_wrapped_columns(
@@ -157,7 +157,7 @@ pub(super) fn mask_wrapped_columns(
     }
 }
 
-/// Adds the column matrix `col` (`rows` rows of `(oh1 - oh0) * out_w` columns,
+/// Adds the column matrix `col` (`rows` rows of `(oh1 - oh0) * out_w` columns, `col_rs` apart,
 /// channels starting at `c0`, output rows `oh0..oh1` of one image) onto the
 /// input positions the columns were read from. `dx` is that image's
 /// `[C, H, W]` block, restricted to channels `c_lo..c_lo + dx.len() / (H·W)`
@@ -166,6 +166,7 @@ pub(super) fn mask_wrapped_columns(
 pub(super) fn col2im_add(
     g: &Conv2dGeometry,
     col: &[f32],
+    col_rs: usize,
     c0: usize,
     rows: usize,
     oh0: usize,
@@ -194,7 +195,7 @@ pub(super) fn col2im_add(
         if w_lo == w_hi {
             continue;
         }
-        let src_row = &col[r * row_len..(r + 1) * row_len];
+        let src_row = &col[r * col_rs..r * col_rs + row_len];
         if shifted_planes(g) {
             // Rows va..vb read one shifted run of the plane; the wrapped columns were masked to
             // zero by `mask_wrapped_columns`, so one long add is exact.

@@ -221,6 +221,33 @@ fn conv_tiles_split_large_images() {
 }
 
 #[test]
+fn conv_tiles_span_images() {
+    let _g = THREAD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // (K + O)·OW = 592·40 floats per output row: tiles of 44 rows cut the 10-row images at
+    // different places (and threads cut the batch at image boundaries).
+    let g = geom(6, 64, (10, 40), 16, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1);
+    check("span_images", &g, true);
+    let x = data(6 * 64 * 400, 8, -1.0, 1.0);
+    let w = data(16 * 64 * 9, 9, -1.0, 1.0);
+    let b = data(16, 10, -1.0, 1.0);
+    let dy = data(6 * 16 * 400, 11, -1.0, 1.0);
+    let run = |threads| {
+        set_num_threads(threads).unwrap();
+        let mut y = vec![0.0; dy.len()];
+        let mut dx = vec![0.0; x.len()];
+        let mut dw = vec![0.0; w.len()];
+        conv2d_forward(&g, &x, &w, Some(&b), &mut y).unwrap();
+        conv2d_backward_input(&g, &dy, &w, &mut dx).unwrap();
+        conv2d_backward_weight(&g, &x, &dy, &mut dw).unwrap();
+        (y, dx, dw)
+    };
+    let one = run(1);
+    assert!(one == run(2));
+    assert!(one == run(4));
+    set_num_threads(2).unwrap();
+}
+
+#[test]
 fn conv_results_do_not_depend_on_thread_count() {
     let _g = THREAD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let g = geom(4, 8, (12, 12), 16, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1);

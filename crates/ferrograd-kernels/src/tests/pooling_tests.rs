@@ -130,3 +130,51 @@ fn resample_matches_dense_map_and_its_transpose() {
     }
     assert!(AxisMap::new(3).push(2, &[1.0, 1.0]).is_err());
 }
+
+#[test]
+fn max_pool_regular_windows_match_the_scan() {
+    let _g = THREAD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // Few distinct values (many ties), signed zeros, -inf and a NaN in some windows.
+    let (planes, h, w) = (5, 9, 11);
+    let mut x: Vec<f32> = data(planes * h * w, 3, -3.0, 3.0)
+        .iter()
+        .map(|v| v.round())
+        .collect();
+    for (i, v) in [
+        (7, f32::NAN),
+        (8, -0.0),
+        (9, 0.0),
+        (40, f32::NEG_INFINITY),
+        (100, f32::NAN),
+    ] {
+        x[i] = v;
+    }
+    for (k, s) in [(2, 2), (3, 2), (3, 3), (2, 1), (4, 3)] {
+        let win = |len: usize| -> Vec<(usize, usize)> {
+            (0..(len - k) / s + 1).map(|i| (i * s, i * s + k)).collect()
+        };
+        let (wh, ww) = (win(h), win(w));
+        let n = planes * wh.len() * ww.len();
+        let (mut out, mut idx) = (vec![0.0; n], vec![0u32; n]);
+        max_pool2d(&x, planes, h, w, &wh, &ww, &mut out, &mut idx).unwrap();
+        let mut q = 0;
+        for p in 0..planes {
+            for &(h0, h1) in &wh {
+                for &(w0, w1) in &ww {
+                    let (mut m, mut at) = (f32::NEG_INFINITY, h0 * w + w0);
+                    for a in h0..h1 {
+                        for b in w0..w1 {
+                            let v = x[p * h * w + a * w + b];
+                            if v > m || v.is_nan() {
+                                (m, at) = (v, a * w + b);
+                            }
+                        }
+                    }
+                    assert_eq!(idx[q] as usize, at, "k{k} s{s} output {q}");
+                    assert_eq!(out[q].to_bits(), m.to_bits(), "k{k} s{s} output {q}");
+                    q += 1;
+                }
+            }
+        }
+    }
+}
