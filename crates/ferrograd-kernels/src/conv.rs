@@ -86,6 +86,33 @@
 //! long inner dimension) does not speed up on 2 threads: the GEMM can only
 //! split its 32 rows into uneven register tiles.
 //!
+//! After multi-image tiles, the transposed weight gradient and the
+//! branch-free max pool (`pooling.rs`), one later session on a loaded host
+//! (the second vCPU was busy, so only 1-thread rows are comparable; three
+//! alternating runs each of the old binary, the new one and torch):
+//!
+//! | ms, 1 thread   | before       | after       | torch        |
+//! |----------------|-------------:|------------:|-------------:|
+//! | conv1 (no dX)  | 3.0–3.2      | 2.3–2.5     | 1.6; 9.5 in 2 of 3 runs |
+//! | relu + pool1   | 8.5–8.7      | 2.9–3.3     | 8.1–8.8      |
+//! | conv2          | 29.2–29.7    | 24.6–25.5   | 16.5–17.2    |
+//! | relu + pool2   | 3.7–3.8      | 1.3–1.4     | 3.3          |
+//! | whole network  | 43.8–44.9    | 31.4–31.9   | 28.2–29.2 (36.5 once) |
+//!
+//! Kernels alone, 1 thread, before → after: conv2 forward 9.2–9.5 →
+//! 8.0–8.3 ms, input gradient 8.8–9.0 → 7.7–7.8, weight gradient 10.4–10.5
+//! → 7.9–8.2; conv1 forward 0.61 → 0.58–0.62, input gradient 0.67–0.69 →
+//! 0.67–0.70, weight gradient 1.63–1.69 → 1.13–1.14.
+//!
+//! Tried and dropped (1 thread, same sessions): forward/input-gradient tiles
+//! of 2^19 or 2^18 floats instead of 2^20 (conv2 forward 8.0–8.2 / 8.5–8.9 ms
+//! vs 7.8–7.9); capping those tiles at 2048 columns (no change); an 8×48
+//! AVX-512 register tile for 64-row products (forward GEMM `64×1176×800`
+//! 6.2 ms vs 5.9–6.1 with 14×32); transposing `dY` once per weight-gradient
+//! tile so the GEMM packs it by row copies (conv2 weight gradient 8.2–8.4 vs
+//! 7.9 ms, conv1 1.50–1.54 vs 1.43); fixed-size row copies in `pack_b`
+//! (within noise).
+//!
 //! # Memory
 //!
 //! Column matrices are built in tiles of whole output rows, at most
