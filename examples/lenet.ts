@@ -2,13 +2,13 @@
  * A LeNet-style CNN on the bundled MNIST through `fit` — the benchmark CNN of `benches/`:
  * conv 5×5×32 'same' + relu + maxpool 2, conv 5×5×64 'same' + relu + maxpool 2, dense 256 relu,
  * dense 10; Adam, batch 64. Prints the test accuracy and the wall time.
- * Run with `npx tsx examples/lenet.ts [epochs]` (default 3).
+ * Run with `npx tsx examples/lenet.ts [epochs]` (default 4).
  */
 
 import { getNumThreads, layers, loadMnist, manualSeed, sequential } from '../ts/index';
 
 async function main(): Promise<void> {
-  const epochs = Number(process.argv[2] ?? 3);
+  const epochs = Number(process.argv[2] ?? 4);
   manualSeed(1);
   const { trainImages, trainLabels, testImages, testLabels } = await loadMnist();
   const model = sequential(
