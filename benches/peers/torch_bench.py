@@ -209,6 +209,17 @@ def main():
         cfg = torch.__config__.show()
         blas = [l.strip() for l in cfg.splitlines() if "BLAS_INFO" in l or "MKL" in l or "CPU capability" in l]
         build = cfg.split("BLAS_INFO=")[1].split(",")[0] if "BLAS_INFO=" in cfg else "?"
+        # The BLAS actually loaded (Debian's torch links libblas.so.3, which the alternatives system
+        # may point at the reference BLAS or at OpenBLAS): run a matmul, then read the mappings.
+        torch.randn(64, 64) @ torch.randn(64, 64)
+        try:
+            with open("/proc/self/maps") as maps:
+                libs = sorted({line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line})
+            import os.path
+            loaded = ", ".join(os.path.realpath(l) for l in libs) or "none mapped"
+        except OSError:
+            loaded = "unknown"
+        build = f"{build} (loaded: {loaded})"
         print(MARKER + json.dumps({"version": torch.__version__, "python": sys.version.split()[0], "executable": sys.executable,
                                    "blas": build, "config": " | ".join(l[:160] for l in blas),
                                    "defaultThreads": torch.get_num_threads(), "mkldnn": torch.backends.mkldnn.is_available()}))
