@@ -251,6 +251,21 @@ impl Tensor {
         Arc::ptr_eq(&self.0, &other.0)
     }
 
+    /// Calls `f` with the elements of a contiguous tensor as a mutable row-major slice, in place
+    /// and outside autograd (optimizer updates without copying the parameter out and back).
+    pub fn update_data<R>(&self, f: impl FnOnce(&mut [f32]) -> R) -> Result<R> {
+        if !self.0.layout.is_contiguous() {
+            return Err(Error::invalid(
+                "update",
+                "in-place updates need a contiguous tensor",
+            ));
+        }
+        let start = self.0.layout.offset();
+        let n = self.0.layout.numel();
+        let mut guard = self.0.storage.write();
+        Ok(f(&mut guard[start..start + n]))
+    }
+
     /// Overwrites the elements of a leaf in place (optimizer updates, loading weights), outside autograd.
     /// The new data must have the tensor's element count; views sharing the storage see the change.
     pub fn assign_data(&self, data: &[f32]) -> Result<()> {

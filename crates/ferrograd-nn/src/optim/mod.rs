@@ -49,8 +49,9 @@ struct Job<'a, R: Rule> {
     rule: &'a R,
     lr: f32,
     slot: &'a mut Slot<R::State>,
-    param: Vec<f32>,
-    grad: Vec<f32>,
+    param: &'a Tensor,
+    grad: Tensor,
+    result: Result<()>,
 }
 
 fn invalid(msg: String) -> Error {
@@ -257,13 +258,15 @@ impl<R: Rule> Optimizer<R> {
                     state: group.config.init_state(p.numel()),
                 });
                 slot.step += 1;
-                let mut data = p.to_vec();
-                grad.with_contiguous(|g| {
-                    group
-                        .config
-                        .step(group.lr, slot.step, &mut data, g, &mut slot.state)
-                });
-                p.assign_data(&data)?;
+                // In place: the parameter's storage is written under its lock, the gradient read
+                // under its own (they never share storage).
+                p.update_data(|data| {
+                    grad.with_contiguous(|g| {
+                        group
+                            .config
+                            .step(group.lr, slot.step, data, g, &mut slot.state)
+                    })
+                })?;
             }
             return Ok(());
         }
@@ -296,8 +299,9 @@ impl<R: Rule> Optimizer<R> {
                     rule: &group.config,
                     lr: group.lr,
                     slot,
-                    param: p.to_vec(),
-                    grad: grad.to_vec(),
+                    param: p,
+                    grad: grad.clone(),
+                    result: Ok(()),
                 }));
             }
         }
@@ -311,25 +315,21 @@ impl<R: Rule> Optimizer<R> {
                         slot,
                         param,
                         grad,
+                        result,
                     } = &mut *job;
-                    rule.step(*lr, slot.step, param, grad, &mut slot.state);
+                    *result = param.update_data(|data| {
+                        grad.with_contiguous(|g| {
+                            rule.step(*lr, slot.step, data, g, &mut slot.state)
+                        })
+                    });
                 }
             }
         });
-        let updated: Vec<Vec<f32>> = jobs
-            .into_iter()
-            .map(|j| match j.into_inner() {
-                Ok(j) => j.param,
-                Err(poisoned) => poisoned.into_inner().param,
-            })
-            .collect();
-        let targets = self
-            .groups
-            .iter()
-            .zip(&grads)
-            .flat_map(|(g, gr)| g.params.iter().zip(gr).filter(|(_, g)| g.is_some()));
-        for ((p, _), data) in targets.zip(updated) {
-            p.assign_data(&data)?;
+        for job in jobs {
+            match job.into_inner() {
+                Ok(j) => j.result?,
+                Err(poisoned) => poisoned.into_inner().result?,
+            }
         }
         Ok(())
     }

@@ -354,6 +354,23 @@ fn adam_update(
         // State loaded from a non-AMSGrad run: start the maximum from zero, as torch would.
         state.max_exp_avg_sq = Some(vec![0.0; param.len()]);
     }
+    if !amsgrad && l2 == 0.0 {
+        // The common case as one branch-free loop over equal-length slices, which the compiler
+        // vectorises (sqrt and division included): the same operations in the same order as the
+        // general loop below, so results are identical.
+        let n = param.len();
+        let (m_buf, v_buf) = (&mut state.exp_avg[..n], &mut state.exp_avg_sq[..n]);
+        for (((p, &g), m), v) in param.iter_mut().zip(&grad[..n]).zip(m_buf).zip(v_buf) {
+            let pd = if decoupled != 0.0 { *p * decay } else { *p };
+            let m_new = *m * b1 + (1.0 - b1) * g;
+            let v_new = *v * b2 + (1.0 - b2) * g * g;
+            *m = m_new;
+            *v = v_new;
+            let denom = v_new.sqrt() / bc2_sqrt + eps;
+            *p = pd - step_size * m_new / denom;
+        }
+        return;
+    }
     let mut max_buf = if amsgrad {
         state.max_exp_avg_sq.as_deref_mut()
     } else {
