@@ -5,6 +5,14 @@ import * as fs from 'node:fs';
 import type { EpochLogs, History } from './model';
 import { saveSvg, trainingCurvesSvg } from './plots';
 
+/** @internal A History from the JSON the native fit returns (adds Keras' `history.history` columns). */
+export function toHistory(json: string): History {
+  const raw = JSON.parse(json) as Omit<History, 'history'>;
+  const history: Record<string, number[]> = {};
+  for (const e of raw.epochs) for (const [k, v] of Object.entries(e.logs)) (history[k] ??= []).push(v);
+  return { ...raw, history };
+}
+
 /**
  * An `onEpochEnd` callback appending one row per epoch to `file`: CSV (header from the first
  * epoch's keys) or, when the name ends in `.jsonl`, one JSON object per line.

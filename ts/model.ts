@@ -7,6 +7,7 @@ import { Dataset } from './dataset';
 import { DatasetFitArgs, TrainingBatch, evaluateDataset, fitDataset, predictDataset } from './model_stream';
 import { BatchPosition, Callback, CallbackRunner } from './callbacks';
 import type { Optimizer } from './optimizers';
+import { toHistory } from './history';
 import { ProgressPrinter } from './progress';
 import { Tensor } from './tensor';
 
@@ -202,13 +203,6 @@ export interface FitArgs {
   onBatchEnd?: (progress: BatchProgress) => void;
   /** Aborting stops training before the next batch; `fit` then resolves with `cancelled: true`. */
   signal?: AbortSignal;
-}
-
-function toHistory(json: string): History {
-  const raw = JSON.parse(json) as Omit<History, 'history'>;
-  const history: Record<string, number[]> = {};
-  for (const e of raw.epochs) for (const [k, v] of Object.entries(e.logs)) (history[k] ??= []).push(v);
-  return { ...raw, history };
 }
 
 /** One tensor, or one per model input / output (in the order given to {@link model}). */

@@ -11,6 +11,7 @@ import { Dataset } from './dataset';
 import { ValueError, native, nativeAsync } from './errors';
 import type { BatchProgress, EpochLogs, FitArgs, History, Model, Tensors } from './model';
 import { CallbackRunner } from './callbacks';
+import { toHistory } from './history';
 import { concat } from './ops';
 import { ProgressPrinter } from './progress';
 import { Tensor } from './tensor';
@@ -40,19 +41,26 @@ function unpack(element: unknown, op: string): { xs: Tensor[]; ys: Tensor[]; w: 
   return { xs: list(element[0] as Tensors), ys: list(element[1] as Tensors), w: element[2] as Tensor | undefined };
 }
 
-/** Loss and metrics over a dataset of batches, averaged by batch size (as `evaluate` over tensors). */
+/**
+ * Loss and metrics over a dataset of batches: every batch goes into one native evaluation, so
+ * whole-set metrics (AUC, F1, ...) see all the batches together, as `evaluate` over tensors.
+ */
 export async function evaluateDataset(model: Model<Tensors>, data: Dataset<TrainingBatch>): Promise<Record<string, number>> {
-  const sums: Record<string, number> = {};
-  let seen = 0;
-  for await (const element of data) {
-    const { xs, ys, w } = unpack(element, 'evaluate');
-    const n = xs[0]!.shape[0] ?? 0;
-    const json = await nativeAsync(() => model.native.evaluate(xs.map((t) => t.native), ys.map((t) => t.native), w?.native, Math.max(1, n)));
-    for (const [k, v] of Object.entries(JSON.parse(json) as Record<string, number>)) sums[k] = (sums[k] ?? 0) + v * n;
-    seen += n;
+  native(() => model.native.evaluateStreamBegin());
+  let batches = 0;
+  let logs: Record<string, number>;
+  try {
+    for await (const element of data) {
+      const { xs, ys, w } = unpack(element, 'evaluate');
+      await nativeAsync(() => model.native.evaluateStreamBatch(xs.map((t) => t.native), ys.map((t) => t.native), w?.native));
+      batches++;
+    }
+  } finally {
+    // Ends the run (restoring the training mode) whether or not a batch failed.
+    logs = JSON.parse(native(() => model.native.evaluateStreamEnd())) as Record<string, number>;
   }
-  if (seen === 0) throw new ValueError('evaluate: the dataset is empty');
-  return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
+  if (batches === 0) throw new ValueError('evaluate: the dataset is empty');
+  return logs;
 }
 
 /**
@@ -135,17 +143,10 @@ export async function fitDataset(model: Model<Tensors>, data: Dataset<TrainingBa
     complete = !failed;
   } finally {
     const json = await nativeAsync(() => model.native.fitStreamEnd(complete, cancelled, stopped));
-    if (complete) Object.assign(history, toHistoryFromJson(json));
+    if (complete) Object.assign(history, toHistory(json));
   }
   runner.rethrow();
   runner.emit('onTrainEnd', history);
   runner.rethrow();
   return history;
-}
-
-function toHistoryFromJson(json: string): History {
-  const raw = JSON.parse(json) as Omit<History, 'history'>;
-  const history: Record<string, number[]> = {};
-  for (const e of raw.epochs) for (const [k, v] of Object.entries(e.logs)) (history[k] ??= []).push(v);
-  return { ...raw, history };
 }

@@ -9,6 +9,7 @@
 import { noGrad } from './autograd';
 import { randn, zeros } from './creation';
 import { ValueError } from './errors';
+import { mulberry32 } from './internal/prng';
 import { optimizer } from './optimizers';
 import { Tensor } from './tensor';
 
@@ -30,18 +31,6 @@ export interface Word2VecOptions {
   lr?: number;
   /** Seed of initialisation, shuffling and negative draws (default 0). */
   seed?: number;
-}
-
-/** A tiny seeded generator (mulberry32) for pair shuffling and negative sampling. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Lower-case word tokens of a text (letters and apostrophes). */
@@ -69,7 +58,7 @@ export class Word2Vec {
     const window = options.window ?? 2;
     const k = options.negatives ?? 5;
     const batchSize = options.batchSize ?? 1024;
-    const random = rng(options.seed ?? 0);
+    const random = mulberry32(options.seed ?? 0);
     const counts = new Map<string, number>();
     for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
     const words = [...counts.entries()].filter(([, c]) => c >= (options.minCount ?? 5)).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([w]) => w);

@@ -1,9 +1,6 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { seededLabels, seededUniform } from '../lib/data';
-import { measure } from '../lib/stats';
-import type { CaseResult, EventLoopDelay } from '../lib/types';
-import { errorResult, unavailable, type NodeWorkload } from './common';
-import { ELD_RESOLUTION_MS } from './mlp_fit';
+import { unavailable, type NodeWorkload } from './common';
+import { type FitEngine, measureFitEpochs } from './fit_epochs';
 
 /** Samples per timed epoch (full mode) and in quick mode (two batches). */
 export const CNN_SAMPLES = 1024;
@@ -14,10 +11,9 @@ export const CNN_DATA_SEED = 40;
 export const CNN_LABEL_SEED = 41;
 export const cnnCase = (samples: number): string => `fit 1 epoch of ${samples} 28x28x1 images, batch ${CNN_BATCH}, Adam ${CNN_LR}`;
 
-type Engine = { epoch(seed: number): Promise<void>; dispose(): void; note?: string };
 
 /** ferrograd: NCHW conv layers + compile + fit, whole epochs natively off the JS thread. */
-function ferrogradEngine(xData: Float32Array, labels: Int32Array, n: number): Engine {
+function ferrogradEngine(xData: Float32Array, labels: Int32Array, n: number): FitEngine {
   const fg = require('../../ts/index') as typeof import('../../ts/index');
   const L = fg.layers;
   const model = fg.sequential(
@@ -48,7 +44,7 @@ function ferrogradEngine(xData: Float32Array, labels: Int32Array, n: number): En
 }
 
 /** tfjs: the same network channels-last (its native layout), softmax + categorical CE on one-hot labels. */
-function tfjsEngine(xData: Float32Array, labels: Int32Array, n: number): Engine {
+function tfjsEngine(xData: Float32Array, labels: Int32Array, n: number): FitEngine {
   const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
   const model = tf.sequential({
     layers: [
@@ -92,30 +88,7 @@ export const cnn: NodeWorkload = {
     const xData = seededUniform(n * 784, CNN_DATA_SEED);
     const labels = seededLabels(n, 10, CNN_LABEL_SEED);
     const impl = engine === 'ferrograd' ? ferrogradEngine(xData, labels, n) : tfjsEngine(xData, labels, n);
-    const results: CaseResult[] = [];
-    const h = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
-    let calls = 0;
-    let timed = false;
-    try {
-      const samples = await measure(
-        async () => {
-          const seed = calls++;
-          if (timed) h.enable();
-          await impl.epoch(seed);
-          if (timed) h.disable();
-          timed = true;
-        },
-        { quick, budgetMs: 5000, minRepeats: 2, maxRepeats: 10 },
-      );
-      const ms = (ns: number): number => Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS);
-      const eventLoopDelayMs: EventLoopDelay | undefined =
-        h.count > 0 ? { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), count: h.count } : undefined;
-      results.push({ case: name, status: 'ok', samples, items: n, note: impl.note, eventLoopDelayMs });
-    } catch (err) {
-      results.push(errorResult(name, err));
-    } finally {
-      impl.dispose();
-    }
+    const results = [await measureFitEpochs(impl, name, n, quick, 10)];
     return { results };
   },
 };

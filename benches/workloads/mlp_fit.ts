@@ -1,8 +1,6 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MLP_SIZES, oneHot, seededLabels, seededUniform } from '../lib/data';
-import { measure } from '../lib/stats';
-import type { CaseResult, EventLoopDelay } from '../lib/types';
-import { errorResult, unavailable, type NodeWorkload } from './common';
+import { unavailable, type NodeWorkload } from './common';
+import { type FitEngine, measureFitEpochs } from './fit_epochs';
 
 /** Samples in the training set (full mode) — one timed call = one epoch over them. */
 export const FIT_SAMPLES = 8192;
@@ -12,19 +10,10 @@ export const FIT_BATCH = 128;
 export const FIT_LR = 1e-3;
 export const FIT_DATA_SEED = 30;
 export const FIT_LABEL_SEED = 31;
-/** `monitorEventLoopDelay` resolution (ms); the histogram includes it, so it is subtracted. */
-export const ELD_RESOLUTION_MS = 10;
 export const fitCase = (samples: number): string => `fit 1 epoch of ${samples} samples, batch ${FIT_BATCH}, Adam ${FIT_LR}`;
 
-type Engine = {
-  /** One epoch over the data (resolves when done). */
-  epoch(seed: number): Promise<void>;
-  dispose(): void;
-  note?: string;
-};
-
 /** ferrograd: sequential + compile + fit (whole epochs run natively, off the JS thread). */
-function ferrogradEngine(xData: Float32Array, labels: Int32Array, n: number): Engine {
+function ferrogradEngine(xData: Float32Array, labels: Int32Array, n: number): FitEngine {
   const fg = require('../../ts/index') as typeof import('../../ts/index');
   const model = fg.sequential(
     [fg.layers.dense({ units: MLP_SIZES[1], activation: 'relu' }), fg.layers.dense({ units: MLP_SIZES[2], activation: 'relu' }), fg.layers.dense({ units: MLP_SIZES[3] })],
@@ -50,7 +39,7 @@ function ferrogradEngine(xData: Float32Array, labels: Int32Array, n: number): En
  * tf.train.adam. tfjs' sparseCategoricalCrossentropy needs one-hot anyway, so: softmax output
  * layer + 'categoricalCrossentropy' on one-hot labels (same maths as softmax CE on logits).
  */
-function tfjsEngine(xData: Float32Array, labels: Int32Array, n: number): Engine {
+function tfjsEngine(xData: Float32Array, labels: Int32Array, n: number): FitEngine {
   const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
   const model = tf.sequential({
     layers: [
@@ -91,31 +80,7 @@ export const mlpFit: NodeWorkload = {
     const xData = seededUniform(n * MLP_SIZES[0], FIT_DATA_SEED);
     const labels = seededLabels(n, MLP_SIZES[3], FIT_LABEL_SEED);
     const impl = engine === 'ferrograd' ? ferrogradEngine(xData, labels, n) : tfjsEngine(xData, labels, n);
-    const results: CaseResult[] = [];
-    // Histogram enabled only around the timed epochs (the warm-up epoch is excluded too).
-    const h = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
-    let calls = 0;
-    let timed = false;
-    try {
-      const samples = await measure(
-        async () => {
-          const seed = calls++;
-          if (timed) h.enable();
-          await impl.epoch(seed);
-          if (timed) h.disable();
-          timed = true;
-        },
-        { quick, budgetMs: 5000, minRepeats: 2, maxRepeats: 15 },
-      );
-      const ms = (ns: number): number => Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS);
-      const eventLoopDelayMs: EventLoopDelay | undefined =
-        h.count > 0 ? { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), count: h.count } : undefined;
-      results.push({ case: name, status: 'ok', samples, items: n, note: impl.note, eventLoopDelayMs });
-    } catch (err) {
-      results.push(errorResult(name, err));
-    } finally {
-      impl.dispose();
-    }
+    const results = [await measureFitEpochs(impl, name, n, quick, 15)];
     return { results };
   },
 };

@@ -44,6 +44,14 @@ pub enum Slot {
 }
 
 impl Slot {
+    /// The trainer of a compiled model; an error naming `op` otherwise.
+    pub(crate) fn trainer(&mut self, op: &str) -> FgResult<&mut Trainer> {
+        match self {
+            Slot::Compiled(trainer, _) => Ok(trainer),
+            Slot::Plain(_) => Err(value_error(format!("{op}: call compile() first"))),
+        }
+    }
+
     fn model(&mut self) -> &mut Network {
         match self {
             Slot::Plain(m) => m,
@@ -125,6 +133,8 @@ pub struct NativeModel {
     cancel: Arc<AtomicBool>,
     /// A `fit` over streamed batches in progress (see `stream.rs`).
     pub(crate) stream: Arc<Mutex<Option<crate::stream::StreamSession>>>,
+    /// An `evaluate` over streamed batches in progress (see `stream.rs`).
+    pub(crate) eval_stream: Arc<Mutex<Option<ferrograd_nn::train::EvalRun>>>,
 }
 
 #[napi]
@@ -150,6 +160,7 @@ impl NativeModel {
             shared: Arc::new(Mutex::new(Some(Slot::Plain(model)))),
             cancel: Arc::new(AtomicBool::new(false)),
             stream: Arc::new(Mutex::new(None)),
+            eval_stream: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -348,9 +359,7 @@ impl NativeModel {
         self.cancel.store(false, Ordering::SeqCst);
         let cancel = self.cancel.clone();
         Ok(self.task("fit", move |slot| {
-            let Slot::Compiled(trainer, _) = slot else {
-                return Err(value_error("fit: call compile() first"));
-            };
+            let trainer = slot.trainer("fit")?;
             let mut callbacks: Vec<Box<dyn FitCallback + Send>> =
                 vec![Box::new(Progress::new(on_epoch_end, every_batch))];
             callbacks.extend(extra);
@@ -436,9 +445,7 @@ impl NativeModel {
     ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
         let data = samples("evaluate", &xs, &ys, sample_weight)?;
         Ok(self.task("evaluate", move |slot| {
-            let Slot::Compiled(trainer, _) = slot else {
-                return Err(value_error("evaluate: call compile() first"));
-            };
+            let trainer = slot.trainer("evaluate")?;
             let logs = trainer
                 .evaluate_samples(&data, batch_size as usize)
                 .map_err(core_err)?;
@@ -471,9 +478,7 @@ impl NativeModel {
     ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
         let batch = samples("trainOnBatch", &xs, &ys, sample_weight)?;
         Ok(self.task("trainOnBatch", move |slot| {
-            let Slot::Compiled(trainer, _) = slot else {
-                return Err(value_error("trainOnBatch: call compile() first"));
-            };
+            let trainer = slot.trainer("trainOnBatch")?;
             let logs = trainer.train_on_samples(&batch).map_err(core_err)?;
             Ok(logs_json(&logs).to_string())
         }))
@@ -834,6 +839,7 @@ impl Task for LoadTask {
                 shared: Arc::new(Mutex::new(Some(slot))),
                 cancel: Arc::new(AtomicBool::new(false)),
                 stream: Arc::new(Mutex::new(None)),
+                eval_stream: Arc::new(Mutex::new(None)),
             }),
             Err(e) => Err(into_napi_error(&env, e)),
         }

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use crate::error::{core_err, ErrorCode, FgResult};
 use crate::model::{
     epoch_json, fit_options, history_json, logs_json, parse_json, samples, value_error, with_slot,
-    ModelTask, NativeModel, Slot,
+    ModelTask, NativeModel,
 };
 use crate::tensor::NativeTensor;
 
@@ -36,13 +36,6 @@ pub struct StreamSession {
     history: History,
     accumulate: usize,
     class_weight: Option<Vec<f32>>,
-}
-
-fn compiled<'a>(slot: &'a mut Slot, op: &str) -> FgResult<&'a mut ferrograd_nn::train::Trainer> {
-    match slot {
-        Slot::Compiled(trainer, _) => Ok(trainer),
-        Slot::Plain(_) => Err(value_error(format!("{op}: call compile() first"))),
-    }
 }
 
 fn session<'a>(guard: &'a mut Option<StreamSession>, op: &str) -> FgResult<&'a mut StreamSession> {
@@ -70,7 +63,7 @@ impl NativeModel {
             return Err(value_error("fit: accumulateSteps must be positive"));
         }
         with_slot(&self.shared, "fit", |slot| {
-            let trainer = compiled(slot, "fit")?;
+            let trainer = slot.trainer("fit")?;
             if let Some(spec) = &plateau {
                 if trainer.schedule.is_some() {
                     return Err(value_error("fit: reduceLrOnPlateau cannot be combined with the schedule given to compile()"));
@@ -96,7 +89,7 @@ impl NativeModel {
     pub fn fit_stream_epoch_begin(&self, epoch: u32) -> Result<f64, ErrorCode> {
         let stream = self.stream.clone();
         with_slot(&self.shared, "fit", |slot| {
-            let trainer = compiled(slot, "fit")?;
+            let trainer = slot.trainer("fit")?;
             let mut guard = stream.lock();
             let s = session(&mut guard, "fit")?;
             let run = trainer
@@ -120,7 +113,7 @@ impl NativeModel {
         let batch = samples("fit", &xs, &ys, sample_weight)?;
         let stream = self.stream.clone();
         Ok(self.task("fit", move |slot| {
-            let trainer = compiled(slot, "fit")?;
+            let trainer = slot.trainer("fit")?;
             let batch = Samples::new(
                 "fit",
                 batch.xs,
@@ -182,7 +175,7 @@ impl NativeModel {
         };
         let stream = self.stream.clone();
         Ok(self.task("fit", move |slot| {
-            let trainer = compiled(slot, "fit")?;
+            let trainer = slot.trainer("fit")?;
             let mut guard = stream.lock();
             let s = session(&mut guard, "fit")?;
             let mut run = s
@@ -216,7 +209,7 @@ impl NativeModel {
     ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
         let stream = self.stream.clone();
         Ok(self.task("fit", move |slot| {
-            let trainer = compiled(slot, "fit")?;
+            let trainer = slot.trainer("fit")?;
             let taken = stream.lock().take();
             trainer.plateau = None;
             trainer.optimizer.zero_grad();
@@ -231,5 +224,51 @@ impl NativeModel {
             s.history.stopped = stopped;
             Ok(history_json(&s.history).to_string())
         }))
+    }
+
+    /// Starts an evaluation over streamed batches (eval mode; the previous mode comes back at
+    /// `evaluateStreamEnd`).
+    #[napi(catch_unwind)]
+    pub fn evaluate_stream_begin(&self) -> Result<(), ErrorCode> {
+        let eval = self.eval_stream.clone();
+        with_slot(&self.shared, "evaluate", |slot| {
+            let run = slot.trainer("evaluate")?.begin_evaluation();
+            *eval.lock() = Some(run);
+            Ok(())
+        })
+    }
+
+    /// Adds one streamed batch to the evaluation, on a worker thread.
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    pub fn evaluate_stream_batch(
+        &self,
+        xs: Vec<&NativeTensor>,
+        ys: Vec<&NativeTensor>,
+        sample_weight: Option<&NativeTensor>,
+    ) -> Result<AsyncTask<ModelTask<String>>, ErrorCode> {
+        let batch = samples("evaluate", &xs, &ys, sample_weight)?;
+        let eval = self.eval_stream.clone();
+        Ok(self.task("evaluate", move |slot| {
+            let trainer = slot.trainer("evaluate")?;
+            let mut guard = eval.lock();
+            let run = guard
+                .as_mut()
+                .ok_or_else(|| value_error("evaluate: no streamed evaluation is running"))?;
+            trainer.evaluate_batch(run, &batch).map_err(core_err)?;
+            Ok(String::new())
+        }))
+    }
+
+    /// Ends the streamed evaluation: restores the mode and returns the logs over every batch as
+    /// JSON (`{}` when none was running).
+    #[napi(catch_unwind)]
+    pub fn evaluate_stream_end(&self) -> Result<String, ErrorCode> {
+        let eval = self.eval_stream.clone();
+        with_slot(&self.shared, "evaluate", |slot| {
+            let Some(run) = eval.lock().take() else {
+                return Ok("{}".to_owned());
+            };
+            Ok(logs_json(&slot.trainer("evaluate")?.end_evaluation(run)).to_string())
+        })
     }
 }

@@ -121,6 +121,14 @@ impl LayerFields<'_> {
             })
     }
 
+    /// A list of exactly two non-negative integers (`[h, w]` kernels, strides, ...).
+    pub fn pair(&self, field: &str) -> Result<(usize, usize)> {
+        match self.usize_list(field)?.as_slice() {
+            [a, b] => Ok((*a, *b)),
+            other => Err(self.error(field, format!("expected 2 integers, got {other:?}"))),
+        }
+    }
+
     /// Wraps a constructor error of this layer.
     pub fn invalid(&self, e: ferrograd_core::Error) -> IoError {
         IoError::Format {
@@ -244,25 +252,19 @@ impl LayerRegistry {
                     "kernel_initializer",
                     "bias_initializer",
                 ])?;
-                let two = |field: &str| -> Result<(usize, usize)> {
-                    match f.usize_list(field)?.as_slice() {
-                        [a, b] => Ok((*a, *b)),
-                        other => Err(f.error(field, format!("expected 2 integers, got {other:?}"))),
-                    }
-                };
                 let mut c = ConvConfig::new(
                     f.usize("in_channels")?,
                     f.usize("out_channels")?,
-                    two("kernel")?,
+                    f.pair("kernel")?,
                 );
-                c.stride = two("stride")?;
-                c.dilation = two("dilation")?;
+                c.stride = f.pair("stride")?;
+                c.dilation = f.pair("dilation")?;
                 c.groups = f.usize("groups")?;
                 c.bias = f.bool("bias")?;
                 let transposed = kind.starts_with("ConvTranspose");
                 if transposed {
-                    c.padding_t = two("padding")?;
-                    c.output_padding = two("output_padding")?;
+                    c.padding_t = f.pair("padding")?;
+                    c.output_padding = f.pair("output_padding")?;
                 } else {
                     let v = f.get("padding")?;
                     c.padding = Padding::from_json(v).ok_or_else(|| {
@@ -297,17 +299,11 @@ impl LayerRegistry {
                     "ceil_mode",
                     "count_include_pad",
                 ])?;
-                let two = |field: &str| -> Result<(usize, usize)> {
-                    match f.usize_list(field)?.as_slice() {
-                        [a, b] => Ok((*a, *b)),
-                        other => Err(f.error(field, format!("expected 2 integers, got {other:?}"))),
-                    }
-                };
                 let pk = PoolKind::from_name(f.str("kind")?)
                     .ok_or_else(|| f.error("kind", "expected max, avg or sum"))?;
-                let mut o = ferrograd_core::Pool2dOptions::new(two("kernel")?);
-                o.stride = two("stride")?;
-                o.padding = two("padding")?;
+                let mut o = ferrograd_core::Pool2dOptions::new(f.pair("kernel")?);
+                o.stride = f.pair("stride")?;
+                o.padding = f.pair("padding")?;
                 o.ceil_mode = f.bool("ceil_mode")?;
                 o.count_include_pad = f.bool("count_include_pad")?;
                 let layer = if kind == "Pool1d" {
@@ -328,20 +324,14 @@ impl LayerRegistry {
             f.only(&["kind", "output"])?;
             let pk = PoolKind::from_name(f.str("kind")?)
                 .ok_or_else(|| f.error("kind", "expected max or avg"))?;
-            let out = f.usize_list("output")?;
-            let [h, w] = out.as_slice() else {
-                return Err(f.error("output", "expected 2 integers"));
-            };
+            let (h, w) = f.pair("output")?;
             Ok(Box::new(
-                GlobalPool::adaptive(pk, *h, *w).map_err(|e| f.invalid(e))?,
+                GlobalPool::adaptive(pk, h, w).map_err(|e| f.invalid(e))?,
             ))
         });
         r.register("Upsample", |f, _| {
             f.only(&["scale", "mode"])?;
-            let s = f.usize_list("scale")?;
-            let [a, b] = s.as_slice() else {
-                return Err(f.error("scale", "expected 2 integers"));
-            };
+            let scale = f.pair("scale")?;
             let bilinear = match f.str("mode")? {
                 "nearest" => false,
                 "bilinear" => true,
@@ -353,7 +343,7 @@ impl LayerRegistry {
                 }
             };
             Ok(Box::new(
-                Upsample::new((*a, *b), bilinear).map_err(|e| f.invalid(e))?,
+                Upsample::new(scale, bilinear).map_err(|e| f.invalid(e))?,
             ))
         });
         r.register("BatchNorm2d", |f, _| {

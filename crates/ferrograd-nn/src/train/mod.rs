@@ -24,4 +24,4 @@ pub use callbacks::{
 pub use loss_kind::LossKind;
 pub use metrics::{MetricKind, MetricState};
 pub use samples::Samples;
-pub use trainer::{permutation, predict, predict_many, EpochRun, FitOptions, Trainer};
+pub use trainer::{permutation, predict, predict_many, EpochRun, EvalRun, FitOptions, Trainer};

@@ -118,6 +118,12 @@ impl EpochRun {
     }
 }
 
+/// An evaluation in progress (see [`Trainer::begin_evaluation`]).
+pub struct EvalRun {
+    tally: Tally,
+    was_training: bool,
+}
+
 /// Loss values of one batch: the minimised total (data losses + penalties) and each output's
 /// data loss, plus the detached predictions.
 struct StepResult {
@@ -720,32 +726,63 @@ impl Trainer {
             return Err(invalid("evaluate", "batch_size must be positive"));
         }
         let n = data.len();
+        let mut run = self.begin_evaluation();
+        let mut start = 0;
+        while start < n {
+            let len = batch_size.min(n - start);
+            if let Err(e) = data
+                .rows(start, len)
+                .and_then(|batch| self.evaluate_batch(&mut run, &batch))
+            {
+                self.end_evaluation(run);
+                return Err(e);
+            }
+            start += len;
+        }
+        Ok(self.end_evaluation(run))
+    }
+
+    /// Starts an evaluation fed batch by batch (what [`Trainer::evaluate_samples`] does; also
+    /// driven from outside for streamed data): switches to eval mode, remembering the previous
+    /// mode for [`Trainer::end_evaluation`].
+    pub fn begin_evaluation(&mut self) -> EvalRun {
         let was_training = self.model.is_training();
         self.model.set_training(false);
-        let mut tally = self.tally();
-        let result = no_grad(|| -> Result<()> {
-            let mut start = 0;
-            while start < n {
-                let len = batch_size.min(n - start);
-                let batch = data.rows(start, len)?;
-                let preds = self.model.forward_many(&batch.xs)?;
-                let losses = self.output_losses(&preds, &batch.ys, batch.weights.as_ref())?;
-                let mut per_output = Vec::with_capacity(losses.len());
-                let mut total = 0.0;
-                for (k, l) in losses.iter().enumerate() {
-                    let v = l.item()? as f64;
-                    per_output.push(v);
-                    total += v * self.loss_weights.get(k).copied().unwrap_or(1.0) as f64;
-                }
-                tally.add(total, &per_output, len);
-                tally.update_metrics(&preds, &batch.ys)?;
-                start += len;
+        EvalRun {
+            tally: self.tally(),
+            was_training,
+        }
+    }
+
+    /// Adds one batch to `run` under `no_grad`: its losses, weighted by the batch's sample count
+    /// (and sample weights), and every metric's state, so whole-epoch metrics (AUC, F1, ...) see
+    /// all the batches together.
+    pub fn evaluate_batch(&mut self, run: &mut EvalRun, batch: &Samples) -> Result<()> {
+        let batch = self.samples(
+            "evaluate",
+            batch.xs.clone(),
+            batch.ys.clone(),
+            batch.weights.clone(),
+        )?;
+        no_grad(|| -> Result<()> {
+            let preds = self.model.forward_many(&batch.xs)?;
+            let losses = self.output_losses(&preds, &batch.ys, batch.weights.as_ref())?;
+            let mut per_output = Vec::with_capacity(losses.len());
+            let mut total = 0.0;
+            for (k, l) in losses.iter().enumerate() {
+                let v = l.item()? as f64;
+                per_output.push(v);
+                total += v * self.loss_weights.get(k).copied().unwrap_or(1.0) as f64;
             }
-            Ok(())
-        });
-        self.model.set_training(was_training);
-        result?;
-        Ok(tally.logs())
+            run.tally.add(total, &per_output, batch.len());
+            run.tally.update_metrics(&preds, &batch.ys)
+        })
+    }
+
+    /// Ends `run`: restores the training mode and returns the loss and metrics over every batch.
+    pub fn end_evaluation(&mut self, run: EvalRun) -> Logs {
+        self.model.set_training(run.was_training);
+        run.tally.logs()
     }
 
     /// The model's outputs for `x`, computed in eval mode under `no_grad` in batches of
