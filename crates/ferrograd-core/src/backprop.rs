@@ -380,6 +380,38 @@ fn op_backward(op: &Op, node: &Tensor, g: &Tensor, cg: bool) -> Result<Vec<Optio
         Op::ResampleTransposed { map, .. } => {
             vec![Some(resample("resample", g, map.clone())?)]
         }
+        Op::Fused { inputs, out, rule } => {
+            if cg {
+                return Err(Error::Autograd {
+                    op: rule.name(),
+                    msg: "this fused op has a first-order backward only; create_graph (double backward) is not supported through it".into(),
+                });
+            }
+            let grads = rule.backward(inputs, out, g)?;
+            if grads.len() != inputs.len() {
+                return Err(Error::Autograd {
+                    op: rule.name(),
+                    msg: format!(
+                        "backward returned {} gradients for {} inputs",
+                        grads.len(),
+                        inputs.len()
+                    ),
+                });
+            }
+            for (input, grad) in inputs.iter().zip(&grads) {
+                if let Some(grad) = grad {
+                    if grad.dims() != input.dims() {
+                        return Err(Error::mismatch(
+                            rule.name(),
+                            input.dims(),
+                            grad.dims(),
+                            "backward returned a gradient whose shape differs from its input's",
+                        ));
+                    }
+                }
+            }
+            grads
+        }
     })
 }
 

@@ -11,6 +11,7 @@ mod backprop;
 mod display;
 mod dtype;
 mod error;
+pub mod fused;
 pub mod grad_check;
 mod grad_mode;
 mod layout;
@@ -24,6 +25,7 @@ mod tensor;
 pub use backprop::BackwardOptions;
 pub use dtype::DType;
 pub use error::{Error, Result};
+pub use fused::FusedBackward;
 pub use grad_mode::{is_grad_enabled, no_grad, set_grad_enabled, NoGradGuard};
 pub use layout::Layout;
 pub use ops::conv::{

@@ -132,6 +132,12 @@ pub(crate) enum Op {
         g: Tensor,
         map: Arc<Resample>,
     },
+    /// A fused op with a native backward (see [`crate::fused`]).
+    Fused {
+        inputs: Vec<Tensor>,
+        out: Tensor,
+        rule: Arc<dyn crate::fused::FusedBackward>,
+    },
 }
 
 impl Op {
@@ -179,6 +185,7 @@ impl Op {
             } => vec![input, grad_output],
             Op::PlaneGather { x, .. } | Op::Resample { x, .. } => vec![x],
             Op::PlaneScatter { src: x, .. } | Op::ResampleTransposed { g: x, .. } => vec![x],
+            Op::Fused { inputs, .. } => inputs.iter().collect(),
         }
     }
 }
@@ -227,6 +234,12 @@ impl Op {
             } => vec![input, grad_output],
             Op::PlaneGather { x, .. } | Op::Resample { x, .. } => vec![x],
             Op::PlaneScatter { src: x, .. } | Op::ResampleTransposed { g: x, .. } => vec![x],
+            Op::Fused {
+                mut inputs, out, ..
+            } => {
+                inputs.push(out);
+                inputs
+            }
         }
     }
 }
@@ -261,6 +274,7 @@ impl Op {
             Op::PlaneScatter { .. } => "MaxPool2DWithIndicesBackward".into(),
             Op::Resample { map, .. } => map.name.into(),
             Op::ResampleTransposed { map, .. } => format!("{}Backward", map.name),
+            Op::Fused { rule, .. } => rule.name().into(),
         }
     }
 }

@@ -38,6 +38,21 @@ pub trait Module: Send + Sync {
     /// [`Module::is_training`] is true.
     fn forward(&self, input: &Tensor) -> Result<Tensor>;
 
+    /// Forward for layers with several inputs or outputs: a recurrent layer given initial states
+    /// (`[x, h0, c0]`) or returning its final states (`[y, h, c]`), attention over separate
+    /// query/key/value, a decoder layer reading the encoder's memory (`[tgt, memory]`). The graph
+    /// (functional API) calls this; the default accepts exactly one input and returns
+    /// `[forward(input)]`.
+    fn forward_multi(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>> {
+        match inputs {
+            [x] => Ok(vec![self.forward(x)?]),
+            _ => Err(ferrograd_core::Error::InvalidArgument {
+                op: self.type_name(),
+                msg: format!("takes one input, got {}", inputs.len()),
+            }),
+        }
+    }
+
     /// Calls `f` with the name and slot of every parameter, buffer and child this module owns
     /// directly (children are not descended into here).
     fn visit(&self, f: &mut dyn FnMut(&str, Slot<'_>));
