@@ -23,6 +23,8 @@ import type { Tensor } from './tensor';
 type Producer =
   | { kind: 'input'; name: string | undefined }
   | { kind: 'layer'; spec: LayerSpec; configs: object[]; input: SymbolicTensor }
+  | { kind: 'call'; spec: LayerSpec; config: object; inputs: SymbolicTensor[] }
+  | { kind: 'output'; call: SymbolicTensor; index: number }
   | { kind: 'merge'; op: string; axis: number | undefined; name: string | undefined; inputs: SymbolicTensor[] };
 
 /**
@@ -65,6 +67,24 @@ export function applyLayer(spec: LayerSpec, x: SymbolicTensor): SymbolicTensor {
   }
   const built = spec.build(x.shape, 0);
   return new SymbolicTensor(built.outputShape, { kind: 'layer', spec, configs: built.configs, input: x });
+}
+
+/**
+ * @internal Calls a layer with several inputs or results (a recurrent layer given initial states
+ * or returning its final states, attention over query/key/value) on symbolic tensors; returns
+ * one symbolic tensor per result.
+ */
+export function applyLayerMulti(spec: LayerSpec, inputs: SymbolicTensor[]): SymbolicTensor[] {
+  if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((t) => t instanceof SymbolicTensor)) {
+    throw new ValueError(`${spec.type}.applyMulti: expected a non-empty list of symbolic tensors from input() or other layers`);
+  }
+  if (spec.buildMulti === undefined) {
+    if (inputs.length !== 1) throw new ValueError(`${spec.type}.applyMulti: this layer takes one input, got ${inputs.length}`);
+    return [applyLayer(spec, inputs[0]!)];
+  }
+  const built = spec.buildMulti(inputs.map((t) => t.shape));
+  const call = new SymbolicTensor(built.outputShapes[0] ?? [], { kind: 'call', spec, config: built.config, inputs });
+  return built.outputShapes.map((shape, index) => new SymbolicTensor(shape, { kind: 'output', call, index }));
 }
 
 /** @internal Applies a merge to several symbolic tensors, inferring the output shape. */
@@ -143,7 +163,8 @@ export function model<O extends SymbolicTensor | SymbolicTensor[]>(args: ModelAr
     }
     state.set(t, 'visiting');
     if (p.kind === 'layer') visit(p.input);
-    if (p.kind === 'merge') p.inputs.forEach(visit);
+    if (p.kind === 'merge' || p.kind === 'call') p.inputs.forEach(visit);
+    if (p.kind === 'output') visit(p.call);
     state.set(t, 'done');
     order.push(t);
   };
@@ -165,11 +186,35 @@ export function model<O extends SymbolicTensor | SymbolicTensor[]>(args: ModelAr
   const nodes: object[] = [];
   const nodeOf = new Map<SymbolicTensor, string>();
   const layerOf = new Map<LayerSpec, { names: string[]; configs: string; calls: number }>();
+  // Multi-input/-result layers are one native layer each; calling one again shares its weights.
+  const callLayers = new Map<LayerSpec, { name: string; config: string }>();
+  const callLayerName = (spec: LayerSpec, config: object): string => {
+    const json = JSON.stringify(config);
+    const known = callLayers.get(spec);
+    if (known !== undefined) {
+      if (known.config !== json) throw new ValueError(`model: shared layer '${known.name}' is applied to inputs of a different shape than at its first use`);
+      return known.name;
+    }
+    const name = layerNames.take(spec.name, spec.type, 'layer');
+    layers.push({ name, config });
+    callLayers.set(spec, { name, config: json });
+    return name;
+  };
   for (const t of order) {
     const p = t.producer;
     if (p.kind === 'input') {
       const name = nodeNames.take(p.name, 'input', 'input');
       nodes.push({ name, op: 'input', index: inputs.indexOf(t) });
+      nodeOf.set(t, name);
+    } else if (p.kind === 'call') {
+      const name = callLayerName(p.spec, p.config);
+      const node = nodeNames.take(undefined, name, 'node');
+      nodes.push({ name: node, op: 'layer', layer: name, inputs: p.inputs.map((i) => nodeOf.get(i)!) });
+      nodeOf.set(t, node);
+    } else if (p.kind === 'output') {
+      const call = nodeOf.get(p.call)!;
+      const name = nodeNames.take(undefined, `${call}:${p.index}`, 'node');
+      nodes.push({ name, op: 'output', index: p.index, inputs: [call] });
       nodeOf.set(t, name);
     } else if (p.kind === 'merge') {
       const name = nodeNames.take(p.name, p.op, 'layer');

@@ -5,7 +5,7 @@
  */
 
 import { ValueError } from './errors';
-import { SymbolicTensor, applyLayer, applyMerge } from './functional';
+import { SymbolicTensor, applyLayer, applyLayerMulti, applyMerge } from './functional';
 import type { InitializerSpec } from './initializers';
 
 /** Activation names accepted by `dense({ activation })` and `activation({ activation })`. */
@@ -37,6 +37,14 @@ export interface LayerSpec {
    * the same layer object again shares its weights.
    */
   apply(input: SymbolicTensor): SymbolicTensor;
+  /**
+   * Calls the layer on several symbolic tensors and/or returns all its results: a recurrent
+   * layer given initial states (`[x, h0, c0]`) or with `returnState` (`[output, h, c]`),
+   * attention over `[query, key, value]`. Layers with one input and one result return `[apply(x)]`.
+   */
+  applyMulti(inputs: SymbolicTensor[]): SymbolicTensor[];
+  /** @internal For layers with several inputs or results: the native config and each result's shape. */
+  buildMulti?(inputShapes: number[][]): { config: object; outputShapes: number[][] };
 }
 
 /** The optional name every layer factory accepts. */
@@ -46,8 +54,16 @@ export interface LayerName {
 }
 
 /** @internal Wraps a build function into a layer spec that can also be applied functionally. */
-export function layerSpec(type: string, name: string | undefined, build: LayerSpec['build']): LayerSpec {
-  const layer: LayerSpec = { type, name, build, apply: (x) => applyLayer(layer, x) };
+export function layerSpec(type: string, name: string | undefined, build: LayerSpec['build'], buildMulti?: LayerSpec['buildMulti']): LayerSpec {
+  const layer: LayerSpec = {
+    type,
+    name,
+    build,
+    buildMulti,
+    // A multi-capable layer called on one tensor is the same native call, keeping its first result.
+    apply: (x) => (buildMulti === undefined ? applyLayer(layer, x) : applyLayerMulti(layer, [x])[0]!),
+    applyMulti: (inputs) => applyLayerMulti(layer, inputs),
+  };
   return layer;
 }
 

@@ -465,3 +465,85 @@ fn binary_accuracy_thresholds_logits_at_zero_and_probabilities_at_one_half() {
     assert_eq!(accuracy(LossKind::Hinge), 1.0);
     assert_eq!(accuracy(LossKind::Mse), 0.5);
 }
+
+/// A two-input, two-result layer standing in for a recurrent layer with states:
+/// `[x, s] -> [x + s, x * s]`.
+struct SumAndProduct;
+
+impl Module for SumAndProduct {
+    fn type_name(&self) -> &'static str {
+        "SumAndProduct"
+    }
+    fn forward(&self, x: &Tensor) -> ferrograd_core::Result<Tensor> {
+        Ok(x.clone())
+    }
+    fn forward_multi(&self, inputs: &[Tensor]) -> ferrograd_core::Result<Vec<Tensor>> {
+        Ok(vec![inputs[0].add(&inputs[1])?, inputs[0].mul(&inputs[1])?])
+    }
+    fn visit(&self, _: &mut dyn FnMut(&str, ferrograd_nn::module::Slot<'_>)) {}
+    fn set_training(&mut self, _: bool) {}
+    fn is_training(&self) -> bool {
+        false
+    }
+    fn config(&self) -> Option<serde_json::Value> {
+        Some(serde_json::json!({"type": "SumAndProduct"}))
+    }
+}
+
+#[test]
+fn layer_nodes_take_several_inputs_and_output_nodes_select_their_results() {
+    let g = Graph::new(
+        vec![("both".into(), Box::new(SumAndProduct) as Box<dyn Module>)],
+        vec![
+            node("x", NodeOp::Input(0), &[]),
+            node("s", NodeOp::Input(1), &[]),
+            node("both", NodeOp::Layer(0), &[0, 1]),
+            node("sum", NodeOp::Output(0), &[2]),
+            node("product", NodeOp::Output(1), &[2]),
+        ],
+        vec![4, 3],
+    )
+    .unwrap();
+    let x = Tensor::from_vec(vec![1.0, 2.0], &[1, 2]).unwrap();
+    let s = Tensor::from_vec(vec![3.0, 5.0], &[1, 2]).unwrap();
+    let out = g.forward_many(&[x, s]).unwrap();
+    assert_eq!(out[0].to_vec(), vec![3.0, 10.0]);
+    assert_eq!(out[1].to_vec(), vec![4.0, 7.0]);
+    let config = g.config().unwrap();
+    let product = &config["nodes"][4];
+    assert_eq!(product["op"], "output");
+    assert_eq!(product["index"], 1);
+    assert_eq!(product["inputs"][0], "both");
+}
+
+#[test]
+fn output_nodes_must_read_a_layer_and_select_an_existing_result() {
+    let bad = Graph::new(
+        vec![("both".into(), Box::new(SumAndProduct) as Box<dyn Module>)],
+        vec![
+            node("x", NodeOp::Input(0), &[]),
+            node("s", NodeOp::Input(1), &[]),
+            node("both", NodeOp::Layer(0), &[0, 1]),
+            node("pick", NodeOp::Output(0), &[0]),
+        ],
+        vec![3],
+    );
+    assert!(bad.is_err());
+    let g = Graph::new(
+        vec![("both".into(), Box::new(SumAndProduct) as Box<dyn Module>)],
+        vec![
+            node("x", NodeOp::Input(0), &[]),
+            node("s", NodeOp::Input(1), &[]),
+            node("both", NodeOp::Layer(0), &[0, 1]),
+            node("third", NodeOp::Output(2), &[2]),
+        ],
+        vec![3],
+    )
+    .unwrap();
+    let x = Tensor::from_vec(vec![1.0], &[1, 1]).unwrap();
+    let err = g.forward_many(&[x.clone(), x]).unwrap_err().to_string();
+    assert!(
+        err.contains("selects result 2 of 'both', which returned 2 results"),
+        "{err}"
+    );
+}

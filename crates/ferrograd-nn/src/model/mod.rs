@@ -543,6 +543,15 @@ impl LayerRegistry {
                             err(format!("input node '{name}' has no integer 'index'"))
                         })?,
                 ),
+                "output" => NodeOp::Output(
+                    entry
+                        .get("index")
+                        .and_then(Value::as_u64)
+                        .and_then(|u| usize::try_from(u).ok())
+                        .ok_or_else(|| {
+                            err(format!("output node '{name}' has no integer 'index'"))
+                        })?,
+                ),
                 "layer" => {
                     let layer = entry
                         .get("layer")

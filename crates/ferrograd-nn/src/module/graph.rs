@@ -1,7 +1,12 @@
 //! `Graph`: layers wired as a directed acyclic graph (Keras' functional API).
 //!
-//! A graph has named input nodes, layer nodes (one input each) and merge nodes (several inputs:
-//! concatenate, add, multiply, ...). Nodes are stored in topological order, so the forward pass
+//! A graph has named input nodes, layer nodes, merge nodes (several inputs: concatenate, add,
+//! multiply, ...) and output-selection nodes. A layer node usually reads one node, but layers
+//! with several inputs (a recurrent layer given initial states, attention over separate
+//! query/key/value, a decoder reading the encoder's memory) read several, through
+//! [`Module::forward_multi`]; a layer node with several results (a recurrent layer returning its
+//! final states) is read through `Output(k)` nodes, and reading it directly means its first
+//! result. Nodes are stored in topological order, so the forward pass
 //! is one loop. A layer may be used by several nodes: that is weight sharing (a siamese branch),
 //! and its parameters appear once in the state dict, under the layer's name.
 
@@ -113,10 +118,13 @@ impl Merge {
 pub enum NodeOp {
     /// The graph's input number `.0`.
     Input(usize),
-    /// Applies layer number `.0` (an index into the graph's layers) to its single input.
+    /// Applies layer number `.0` (an index into the graph's layers) to its inputs (one, or
+    /// several for multi-input layers).
     Layer(usize),
     /// Combines its inputs.
     Merge(Merge),
+    /// Result number `.0` of the layer node it reads (for layers with several results).
+    Output(usize),
 }
 
 /// One node: a unique name, what it computes and the indices of the nodes it reads.
@@ -188,7 +196,10 @@ impl Graph {
                         ))
                     })?;
                     *used = true;
-                    node.inputs.len() == 1
+                    !node.inputs.is_empty()
+                }
+                NodeOp::Output(_) => {
+                    node.inputs.len() == 1 && matches!(nodes[node.inputs[0]].op, NodeOp::Layer(_))
                 }
                 NodeOp::Merge(Merge::Subtract) => node.inputs.len() == 2,
                 NodeOp::Merge(_) => node.inputs.len() >= 2,
@@ -261,8 +272,19 @@ impl Graph {
         &self.nodes
     }
 
-    /// Runs the graph and returns the value of every node (for `summary()` shapes).
+    /// Runs the graph and returns the value of every node (for `summary()` shapes); a layer
+    /// node with several results is represented by its first.
     pub fn forward_trace(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>> {
+        // `forward_all` guarantees every node has at least one result.
+        Ok(self
+            .forward_all(inputs)?
+            .into_iter()
+            .flat_map(|results| results.into_iter().take(1))
+            .collect())
+    }
+
+    /// Every result of every node.
+    fn forward_all(&self, inputs: &[Tensor]) -> Result<Vec<Vec<Tensor>>> {
         if inputs.len() != self.inputs.len() {
             return Err(invalid(format!(
                 "expects {} inputs, got {}",
@@ -270,17 +292,51 @@ impl Graph {
                 inputs.len()
             )));
         }
-        let mut values: Vec<Tensor> = Vec::with_capacity(self.nodes.len());
+        let mut values: Vec<Vec<Tensor>> = Vec::with_capacity(self.nodes.len());
         for node in &self.nodes {
-            let args: Vec<Tensor> = node.inputs.iter().map(|&j| values[j].clone()).collect();
-            let value = match &node.op {
-                NodeOp::Input(k) => inputs[*k].clone(),
-                NodeOp::Layer(l) => self.layers[*l]
-                    .1
-                    .forward(&args[0])
-                    .map_err(|e| annotate(e, &node.name, self.layers[*l].1.type_name()))?,
-                NodeOp::Merge(m) => m.apply(&node.name, &args)?,
+            let first = |j: usize| -> Result<Tensor> {
+                values[j]
+                    .first()
+                    .cloned()
+                    .ok_or_else(|| invalid(format!("node '{}' has no result", self.nodes[j].name)))
             };
+            let value = match &node.op {
+                NodeOp::Input(k) => vec![inputs[*k].clone()],
+                NodeOp::Layer(l) => {
+                    let args = node
+                        .inputs
+                        .iter()
+                        .map(|&j| first(j))
+                        .collect::<Result<Vec<_>>>()?;
+                    let layer = &self.layers[*l].1;
+                    let annotated = |e| annotate(e, &node.name, layer.type_name());
+                    layer.forward_multi(&args).map_err(annotated)?
+                }
+                NodeOp::Merge(m) => {
+                    let args = node
+                        .inputs
+                        .iter()
+                        .map(|&j| first(j))
+                        .collect::<Result<Vec<_>>>()?;
+                    vec![m.apply(&node.name, &args)?]
+                }
+                NodeOp::Output(k) => {
+                    let source = node.inputs[0];
+                    let results = &values[source];
+                    let picked = results.get(*k).cloned().ok_or_else(|| {
+                        invalid(format!(
+                            "node '{}' selects result {k} of '{}', which returned {} results",
+                            node.name,
+                            self.nodes[source].name,
+                            results.len()
+                        ))
+                    })?;
+                    vec![picked]
+                }
+            };
+            if value.is_empty() {
+                return Err(invalid(format!("node '{}' returned no result", node.name)));
+            }
             values.push(value);
         }
         Ok(values)
@@ -394,6 +450,9 @@ impl Module for Graph {
                     }
                     NodeOp::Layer(l) => serde_json::json!({
                         "name": n.name, "op": "layer", "layer": self.layers[*l].0, "inputs": inputs
+                    }),
+                    NodeOp::Output(k) => serde_json::json!({
+                        "name": n.name, "op": "output", "index": k, "inputs": inputs
                     }),
                     NodeOp::Merge(Merge::Concatenate { axis }) => serde_json::json!({
                         "name": n.name, "op": "concatenate", "axis": axis, "inputs": inputs

@@ -108,6 +108,7 @@ fn graph_rows(graph: &Graph, inputs: &[Tensor]) -> Result<Vec<Vec<String>>> {
                     (layer.type_name().to_owned(), n)
                 }
                 NodeOp::Merge(m) => (m.name().to_owned(), 0),
+                NodeOp::Output(k) => (format!("Output {k}"), 0),
             };
             let from: Vec<&str> = node
                 .inputs
