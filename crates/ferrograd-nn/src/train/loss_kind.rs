@@ -142,6 +142,11 @@ impl LossKind {
                 let lp = pred.clamp(Some(PROB_EPS), Some(1.0))?.log()?;
                 lp.mul(target)?.sum(Some(&[1]), false)?.neg()
             }
+            LossKind::SparseCategoricalCrossEntropy { from_logits } if pred.rank() >= 3 => {
+                per_step_mean(pred, target, |p, t| {
+                    LossKind::SparseCategoricalCrossEntropy { from_logits }.per_sample(p, t)
+                })
+            }
             LossKind::SparseCategoricalCrossEntropy { from_logits } => {
                 let target = sparse_target(pred, target)?;
                 if from_logits {
@@ -224,6 +229,33 @@ fn signed_labels(target: &Tensor) -> Result<Tensor> {
 }
 
 /// Accepts class indices shaped `[N]` or `[N, 1]` (Keras allows both) for `[N, C]` predictions.
+/// Sequence predictions `[N, T.., C]` with class ids `[N, T..]`: classes are on the last axis (as
+/// in Keras, where a model emits one distribution per timestep), every step is scored as a row
+/// of `[N*T, C]`, and a sample's loss is the mean over its steps (so sample weights stay `[N]`).
+fn per_step_mean(
+    pred: &Tensor,
+    target: &Tensor,
+    rows: impl Fn(&Tensor, &Tensor) -> Result<Tensor>,
+) -> Result<Tensor> {
+    let dims = pred.dims();
+    let (n, c) = (dims[0], dims[dims.len() - 1]);
+    if target.dims() != &dims[..dims.len() - 1] {
+        return Err(Error::ShapeMismatch {
+            op: "sparseCategoricalCrossEntropy",
+            lhs: dims.to_vec(),
+            rhs: target.dims().to_vec(),
+            reason: "per-step predictions [N, T, C] need class ids of shape [N, T]".into(),
+        });
+    }
+    let steps = pred.numel() / c.max(1);
+    let flat = rows(
+        &pred.reshape_to(&[steps, c])?,
+        &target.reshape_to(&[steps])?,
+    )?;
+    flat.reshape_to(&[n, steps / n.max(1)])?
+        .mean(Some(&[1]), false)
+}
+
 fn sparse_target(pred: &Tensor, target: &Tensor) -> Result<Tensor> {
     if pred.rank() == 2 && target.rank() == 2 && target.dims()[1] == 1 {
         target.reshape_to(&[target.dims()[0]])

@@ -150,6 +150,17 @@ fn rows_and_classes(
     target: &Tensor,
     one_hot: bool,
 ) -> Result<(usize, usize, Vec<f32>, Vec<usize>)> {
+    // Per-step predictions [N, T.., C] score every step as a row (token accuracy, as Keras).
+    if pred.rank() >= 3 {
+        let c = pred.dims()[pred.rank() - 1];
+        let rows = pred.numel() / c.max(1);
+        let target = if one_hot {
+            target.reshape_to(&[rows, c])?
+        } else {
+            target.reshape_to(&[rows])?
+        };
+        return rows_and_classes(&pred.reshape_to(&[rows, c])?, &target, one_hot);
+    }
     let n = pred.dims().first().copied().unwrap_or(0);
     if pred.rank() != 2 || n == 0 {
         return Err(invalid(format!(
