@@ -10,6 +10,16 @@ import { ValueError, input, layers, loadMnist, loadModel, manualSeed, model, ran
 
 const L = layers;
 
+test('channels-last global average pooling is the mean over the steps', (t) => {
+  const m = sequential([L.globalAveragePooling1d({ dataFormat: 'channelsLast' })], { inputShape: [3, 2] });
+  const x = randn([2, 3, 2]);
+  const got = Array.from(m.eval().forward(x).dataSync());
+  const v = x.dataSync();
+  const expected = [0, 1].flatMap((b) => [0, 1].map((c) => (v[b * 6 + c]! + v[b * 6 + 2 + c]! + v[b * 6 + 4 + c]!) / 3));
+  got.forEach((g, i) => t.true(Math.abs(g - expected[i]!) < 1e-6, `${g} vs ${expected[i]}`));
+  t.throws(() => L.globalMaxPooling1d({ dataFormat: 'nhwc' as 'channelsLast' }), { instanceOf: ValueError, message: /dataFormat must be/ });
+});
+
 test('inferred output shapes equal the native forward shapes', (t) => {
   const cases: Array<[string, Parameters<typeof sequential>[0], number[]]> = [
     ['same conv stride 2, even kernel', [L.conv2d({ filters: 4, kernelSize: 4, strides: 2, padding: 'same' })], [3, 9, 7]],
@@ -22,6 +32,7 @@ test('inferred output shapes equal the native forward shapes', (t) => {
     ['avg pool stride 1 padding 1', [L.averagePooling2d({ poolSize: 3, strides: 1, padding: 1 })], [1, 6, 6]],
     ['conv1d same + maxpool1d', [L.conv1d({ filters: 5, kernelSize: 4, padding: 'same' }), L.maxPooling1d({ poolSize: 2 })], [3, 11]],
     ['upsampling + adaptive pool + global pool', [L.upSampling2d({ size: 2, interpolation: 'bilinear' }), L.adaptiveAveragePooling2d({ outputSize: [3, 2] }), L.globalMaxPooling2d()], [2, 4, 5]],
+    ['channels-last global pooling of a sequence', [L.globalAveragePooling1d({ dataFormat: 'channelsLast' })], [7, 3]],
     ['batch norm 2d + spatial dropout + flatten', [L.batchNormalization(), L.spatialDropout2d({ rate: 0.3 }), L.flatten()], [3, 4, 4]],
   ];
   for (const [name, specs, shape] of cases) {

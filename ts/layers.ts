@@ -341,4 +341,4 @@ export {
   sumPooling2d,
   upSampling2d,
 } from './layers_conv';
-export type { ConvArgs, ConvPadding, ConvTransposeArgs, Pair, PoolArgs } from './layers_conv';
+export type { ConvArgs, ConvPadding, ConvTransposeArgs, GlobalPoolArgs, Pair, PoolArgs } from './layers_conv';

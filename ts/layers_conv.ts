@@ -224,21 +224,38 @@ export const maxPooling1d = (args: PoolArgs = {}): LayerSpec => pool('max', args
 /** Average pooling over `[C, L]` samples. */
 export const averagePooling1d = (args: PoolArgs = {}): LayerSpec => pool('avg', args, true);
 
-function globalPool(kind: 'max' | 'avg', args: LayerName): LayerSpec {
+/** Options of the global pooling layers. */
+export interface GlobalPoolArgs extends LayerName {
+  /**
+   * `'channelsFirst'` (default): samples are `[C, ...spatial]`, as the convolution layers emit.
+   * `'channelsLast'`: samples are `[...steps, C]`, as recurrent and transformer layers emit; the
+   * result is the mean/max over the steps (mean-pooling a sequence).
+   */
+  dataFormat?: 'channelsFirst' | 'channelsLast';
+}
+
+function globalPool(kind: 'max' | 'avg', args: GlobalPoolArgs): LayerSpec {
   const layer = `global${kind === 'max' ? 'Max' : 'Average'}Pooling`;
+  const last = args.dataFormat === 'channelsLast';
+  if (args.dataFormat !== undefined && !last && args.dataFormat !== 'channelsFirst') {
+    throw new ValueError(`${layer}: dataFormat must be 'channelsFirst' or 'channelsLast', got '${String(args.dataFormat)}'`);
+  }
   return layerSpec(layer, args.name, (inputShape, index) => {
-    if (inputShape.length < 2) throw new ValueError(`layer ${index} (${layer}): expects [channels, ...spatial] samples, got [${inputShape.join(', ')}]`);
-    return { configs: [{ type: 'GlobalPool', kind }], outputShape: [inputShape[0]!] };
+    if (inputShape.length < 2) {
+      throw new ValueError(`layer ${index} (${layer}): expects ${last ? '[...steps, channels]' : '[channels, ...spatial]'} samples, got [${inputShape.join(', ')}]`);
+    }
+    const config = last ? { type: 'GlobalPool', kind, channels_last: true } : { type: 'GlobalPool', kind };
+    return { configs: [config], outputShape: [last ? inputShape.at(-1)! : inputShape[0]!] };
   });
 }
 
-/** Mean over every spatial position: `[C, ...] -> [C]`. */
-export const globalAveragePooling2d = (args: LayerName = {}): LayerSpec => globalPool('avg', args);
-/** Maximum over every spatial position: `[C, ...] -> [C]`. */
-export const globalMaxPooling2d = (args: LayerName = {}): LayerSpec => globalPool('max', args);
-/** 1-D global average pooling (same computation). */
+/** Mean over every spatial position: `[C, ...] -> [C]` (or `[..., C] -> [C]` with `dataFormat: 'channelsLast'`). */
+export const globalAveragePooling2d = (args: GlobalPoolArgs = {}): LayerSpec => globalPool('avg', args);
+/** Maximum over every spatial position: `[C, ...] -> [C]` (or `[..., C] -> [C]` with `dataFormat: 'channelsLast'`). */
+export const globalMaxPooling2d = (args: GlobalPoolArgs = {}): LayerSpec => globalPool('max', args);
+/** 1-D global average pooling (same computation); `dataFormat: 'channelsLast'` mean-pools a `[steps, features]` sequence. */
 export const globalAveragePooling1d = globalAveragePooling2d;
-/** 1-D global max pooling (same computation). */
+/** 1-D global max pooling (same computation); `dataFormat: 'channelsLast'` max-pools a `[steps, features]` sequence. */
 export const globalMaxPooling1d = globalMaxPooling2d;
 
 /** Average pooling to a fixed `[C, h, w]` output whatever the input size (PyTorch's bins). */

@@ -199,7 +199,91 @@ def cnn(quick):
                note="torch: nn.Sequential (Conv2d, MaxPool2d; oneDNN) + torch.optim.Adam + F.cross_entropy loop")]
 
 
-WORKLOADS = {"cnn": cnn, "gemm": gemm, "elementwise": elementwise, "mlp-inference": mlp_inference, "mlp-train-step-eager": mlp_train,
+LSTM_SAMPLES, LSTM_SAMPLES_QUICK, LSTM_BATCH, LSTM_LR = 512, 64, 32, 1e-3
+LSTM_T, LSTM_IN, LSTM_HIDDEN, LSTM_CLASSES = 64, 64, 256, 10
+
+
+def lstm(quick):
+    """The benchmark LSTM through a standard PyTorch loop (mirrors workloads/lstm.ts): batch-first
+    nn.LSTM(64 -> 256), the last step's output into nn.Linear(256, 10), Adam, F.cross_entropy."""
+    n = LSTM_SAMPLES_QUICK if quick else LSTM_SAMPLES
+    torch.manual_seed(0)
+    x = seeded_uniform(n * LSTM_T * LSTM_IN, 50).reshape(n, LSTM_T, LSTM_IN)
+    y = seeded_labels(n, LSTM_CLASSES, 51)
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = torch.nn.LSTM(LSTM_IN, LSTM_HIDDEN, batch_first=True)
+            self.head = torch.nn.Linear(LSTM_HIDDEN, LSTM_CLASSES)
+
+        def forward(self, x):
+            out, _ = self.lstm(x)
+            return self.head(out[:, -1])
+
+    model = Net()
+    opt = torch.optim.Adam(model.parameters(), lr=LSTM_LR)
+    gen = torch.Generator().manual_seed(0)
+    model.train()
+
+    def epoch():
+        perm = torch.randperm(n, generator=gen)
+        for i in range(0, n, LSTM_BATCH):
+            idx = perm[i:i + LSTM_BATCH]
+            opt.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+
+    name = f"fit 1 epoch of {n} sequences of {LSTM_T}x{LSTM_IN}, batch {LSTM_BATCH}, Adam {LSTM_LR:g}"
+    return [ok(name, measure(epoch, quick, 5000, 2, 10), items=n,
+               note="torch: nn.LSTM(batch_first) + nn.Linear on the last step + torch.optim.Adam + F.cross_entropy loop")]
+
+
+TF_SAMPLES, TF_SAMPLES_QUICK, TF_BATCH, TF_LR = 512, 64, 32, 1e-3
+TF_T, TF_D, TF_HEADS, TF_FF, TF_LAYERS, TF_CLASSES = 128, 128, 4, 512, 2, 10
+
+
+def transformer(quick):
+    """The benchmark transformer encoder through a standard PyTorch loop (mirrors
+    workloads/transformer.ts): nn.TransformerEncoder of 2 post-norm ReLU layers (d_model 128,
+    4 heads, feed-forward 512, dropout 0, batch_first), mean over the sequence, nn.Linear(128, 10),
+    Adam, F.cross_entropy."""
+    n = TF_SAMPLES_QUICK if quick else TF_SAMPLES
+    torch.manual_seed(0)
+    x = seeded_uniform(n * TF_T * TF_D, 60).reshape(n, TF_T, TF_D)
+    y = seeded_labels(n, TF_CLASSES, 61)
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            layer = torch.nn.TransformerEncoderLayer(TF_D, TF_HEADS, TF_FF, dropout=0.0, batch_first=True)
+            self.encoder = torch.nn.TransformerEncoder(layer, TF_LAYERS, enable_nested_tensor=False)
+            self.head = torch.nn.Linear(TF_D, TF_CLASSES)
+
+        def forward(self, x):
+            return self.head(self.encoder(x).mean(dim=1))
+
+    model = Net()
+    opt = torch.optim.Adam(model.parameters(), lr=TF_LR)
+    gen = torch.Generator().manual_seed(0)
+    model.train()
+
+    def epoch():
+        perm = torch.randperm(n, generator=gen)
+        for i in range(0, n, TF_BATCH):
+            idx = perm[i:i + TF_BATCH]
+            opt.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+
+    name = f"fit 1 epoch of {n} sequences of {TF_T}x{TF_D}, batch {TF_BATCH}, Adam {TF_LR:g}"
+    return [ok(name, measure(epoch, quick, 5000, 2, 10), items=n,
+               note="torch: nn.TransformerEncoder (2 x TransformerEncoderLayer, batch_first) + mean + nn.Linear + torch.optim.Adam + F.cross_entropy loop")]
+
+
+WORKLOADS = {"lstm": lstm, "transformer": transformer, "cnn": cnn, "gemm": gemm, "elementwise": elementwise, "mlp-inference": mlp_inference, "mlp-train-step-eager": mlp_train,
              "mlp-fit": mlp_fit}
 
 

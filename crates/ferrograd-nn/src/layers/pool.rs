@@ -150,6 +150,9 @@ pub struct GlobalPool {
     pub kind: PoolKind,
     /// `Some((h, w))`: adaptive pooling to that size, keeping the spatial axes.
     pub output: Option<(usize, usize)>,
+    /// Global pooling of `[N, ...steps, C]` (features last, as recurrent and transformer layers
+    /// emit) instead of `[N, C, ...spatial]`.
+    pub channels_last: bool,
     training: bool,
 }
 
@@ -165,7 +168,16 @@ impl GlobalPool {
         Ok(GlobalPool {
             kind,
             output: None,
+            channels_last: false,
             training: true,
+        })
+    }
+
+    /// Global pooling over the steps of `[N, ...steps, C]` to `[N, C]` (a sequence's mean or max).
+    pub fn global_channels_last(kind: PoolKind) -> Result<GlobalPool> {
+        Ok(GlobalPool {
+            channels_last: true,
+            ..GlobalPool::global(kind)?
         })
     }
 
@@ -183,6 +195,7 @@ impl GlobalPool {
         Ok(GlobalPool {
             kind,
             output: Some((h, w)),
+            channels_last: false,
             training: true,
         })
     }
@@ -209,10 +222,18 @@ impl Module for GlobalPool {
                 op: "GlobalPool",
                 lhs: x.dims().to_vec(),
                 rhs: vec![],
-                reason: "expected [N, C, ...spatial] input".into(),
+                reason: if self.channels_last {
+                    "expected [N, ...steps, C] input".into()
+                } else {
+                    "expected [N, C, ...spatial] input".into()
+                },
             });
         }
-        let axes: Vec<isize> = (2..x.rank() as isize).collect();
+        let axes: Vec<isize> = if self.channels_last {
+            (1..x.rank() as isize - 1).collect()
+        } else {
+            (2..x.rank() as isize).collect()
+        };
         match self.kind {
             PoolKind::Max => x.max(Some(&axes), false),
             _ => x.mean(Some(&axes), false),
@@ -225,6 +246,9 @@ impl Module for GlobalPool {
         Some(match self.output {
             Some((h, w)) => {
                 json!({"type": "AdaptivePool2d", "kind": self.kind.name(), "output": [h, w]})
+            }
+            None if self.channels_last => {
+                json!({"type": "GlobalPool", "kind": self.kind.name(), "channels_last": true})
             }
             None => json!({"type": "GlobalPool", "kind": self.kind.name()}),
         })

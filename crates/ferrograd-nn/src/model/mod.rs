@@ -315,10 +315,16 @@ impl LayerRegistry {
             });
         }
         r.register("GlobalPool", |f, _| {
-            f.only(&["kind"])?;
+            f.only(&["kind", "channels_last"])?;
             let pk = PoolKind::from_name(f.str("kind")?)
                 .ok_or_else(|| f.error("kind", "expected max or avg"))?;
-            Ok(Box::new(GlobalPool::global(pk).map_err(|e| f.invalid(e))?))
+            let channels_last = f.obj.contains_key("channels_last") && f.bool("channels_last")?;
+            let layer = if channels_last {
+                GlobalPool::global_channels_last(pk)
+            } else {
+                GlobalPool::global(pk)
+            };
+            Ok(Box::new(layer.map_err(|e| f.invalid(e))?))
         });
         r.register("AdaptivePool2d", |f, _| {
             f.only(&["kind", "output"])?;
