@@ -259,11 +259,26 @@ export function layerNormalization(args: { epsilon?: number } & LayerName = {}):
   });
 }
 
-/** Lookup of `outputDim`-vectors for integer ids in `[0, inputDim)`. */
-export function embedding(args: { inputDim: number; outputDim: number } & LayerName): LayerSpec {
+/** Options of {@link embedding}. */
+export interface EmbeddingArgs extends LayerName {
+  /** Vocabulary size: ids are integers in `[0, inputDim)`. */
+  inputDim: number;
+  /** Vector size. */
+  outputDim: number;
+  /**
+   * Id 0 is padding (Keras' `maskZero`, PyTorch's `padding_idx=0`): it always embeds to an exact
+   * zero vector and its row is never trained, so a following recurrent layer with `maskValue: 0`
+   * skips padded steps. Default false.
+   */
+  maskZero?: boolean;
+}
+
+/** Lookup of `outputDim`-vectors for integer ids in `[0, inputDim)` (weights `N(0, 1)`, as PyTorch). */
+export function embedding(args: EmbeddingArgs): LayerSpec {
   const n = positiveInt(args.inputDim, 'embedding', 'inputDim');
   const d = positiveInt(args.outputDim, 'embedding', 'outputDim');
-  return layerSpec('embedding', args.name, (s) => ({ configs: [{ type: 'Embedding', num_embeddings: n, dim: d }], outputShape: [...s, d] }));
+  const config = args.maskZero ? { type: 'Embedding', num_embeddings: n, dim: d, padding_idx: 0 } : { type: 'Embedding', num_embeddings: n, dim: d };
+  return layerSpec('embedding', args.name, (s) => ({ configs: [config], outputShape: [...s, d] }));
 }
 
 /** Flattens every axis after the batch axis. */
@@ -342,3 +357,17 @@ export {
   upSampling2d,
 } from './layers_conv';
 export type { ConvArgs, ConvPadding, ConvTransposeArgs, GlobalPoolArgs, Pair, PoolArgs } from './layers_conv';
+export { bidirectional, gru, lstm, simpleRNN, timeDistributed, ugrnn } from './layers_recurrent';
+export type { BidirectionalArgs, LstmArgs, MergeMode, RecurrentArgs, RecurrentLayerSpec, SimpleRnnArgs, TimeDistributedArgs } from './layers_recurrent';
+export {
+  learnedPositionalEmbedding,
+  multiHeadAttention,
+  rmsNormalization,
+  sinusoidalPositionalEncoding,
+  transformer,
+  transformerDecoder,
+  transformerDecoderLayer,
+  transformerEncoder,
+  transformerEncoderLayer,
+} from './layers_attention';
+export type { MultiHeadAttentionArgs, PositionalArgs, TransformerArgs, TransformerLayerArgs, TransformerStackArgs } from './layers_attention';
