@@ -10,7 +10,7 @@ use super::{
     RecurrentCell, RecurrentConfig, RecurrentParams, Sizes, K,
 };
 use crate::error::KernelError;
-use crate::gemm::sgemm_in;
+use crate::gemm::{sgemm_in, sgemm_prepacked, PackedB};
 use crate::pool::install;
 
 /// Upstream gradients of the three results of [`recurrent_forward`](super::recurrent_forward);
@@ -68,7 +68,8 @@ struct Ctx<'a> {
     s: Sizes,
     cell: RecurrentCell,
     reverse: bool,
-    w_hh: &'a [f32],
+    /// `W_hh` (`[G·H, H]`) packed for the per-step GEMM.
+    w_hh: &'a PackedB,
     peep: Option<&'a [f32]>,
 }
 
@@ -112,11 +113,12 @@ pub fn recurrent_backward(
     };
     let mut dgx = zeros(bt * gh)?;
     let mut dgh = zeros(if is_gru { bt * gh } else { 0 })?;
+    let w_hh = PackedB::new(K, gh, h, (p.w_hh, 0, h, 1))?;
     let ctx = Ctx {
         s,
         cell: cfg.cell,
         reverse: cfg.reverse,
-        w_hh: p.w_hh,
+        w_hh: &w_hh,
         peep: p.peephole,
     };
     let ranges = split_rows(b, row_blocks(&s));
@@ -318,23 +320,12 @@ fn run_block(cx: &Ctx<'_>, bl: Block<'_>) -> Result<Vec<f32>, KernelError> {
         let a = (src, t * gh, steps * gh, 1);
         match bl.mask {
             Some(m) => {
-                sgemm_in(
-                    K,
-                    rows,
-                    h,
-                    gh,
-                    a,
-                    (cx.w_hh, 0, h, 1),
-                    &mut tmp,
-                    h,
-                    false,
-                    false,
-                )?;
+                sgemm_prepacked(K, rows, a, cx.w_hh, &mut tmp, h, false)?;
                 for ((d, &v), &k) in bl.dh.iter_mut().zip(&tmp).zip(m) {
                     *d += v * k;
                 }
             }
-            None => sgemm_in(K, rows, h, gh, a, (cx.w_hh, 0, h, 1), bl.dh, h, true, false)?,
+            None => sgemm_prepacked(K, rows, a, cx.w_hh, bl.dh, h, true)?,
         }
     }
     Ok(dpeep)

@@ -9,7 +9,7 @@ use super::{
     RecurrentParams, Sizes, K,
 };
 use crate::error::KernelError;
-use crate::gemm::sgemm_in;
+use crate::gemm::{sgemm_in, sgemm_prepacked, PackedB};
 use crate::pool::install;
 
 /// Results of [`recurrent_forward`] plus what the backward needs.
@@ -52,8 +52,8 @@ struct Ctx<'a> {
     s: Sizes,
     cell: RecurrentCell,
     reverse: bool,
-    /// `W_hhᵀ` as a row-major `[H, G·H]` matrix, transposed once per sequence.
-    w_hh_t: &'a [f32],
+    /// `W_hhᵀ` (`[H, G·H]`) packed for the GEMM.
+    w_hh_t: &'a PackedB,
     b_hh: Option<&'a [f32]>,
     peep: Option<&'a [f32]>,
 }
@@ -103,12 +103,8 @@ pub fn recurrent_forward(
         true,
         true,
     )?;
-    let mut w_hh_t = zeros(h * gh)?;
-    for (r, row) in p.w_hh.chunks_exact(h.max(1)).enumerate().take(gh) {
-        for (k, &v) in row.iter().enumerate() {
-            w_hh_t[k * gh + r] = v;
-        }
-    }
+    // `W_hhᵀ` is packed once per sequence instead of by every step's GEMM.
+    let w_hh_t = PackedB::new(K, h, gh, (p.w_hh, 0, 1, h))?;
     let mut tape = RecurrentTape {
         output: zeros(bt * h)?,
         h_n: match h0 {
@@ -220,32 +216,10 @@ fn run_block(cx: &Ctx<'_>, bl: Block<'_>) -> Result<(), KernelError> {
                     None => row.fill(0.0),
                 }
             }
-            sgemm_in(
-                K,
-                rows,
-                gh,
-                h,
-                (a, 0, h, 1),
-                (cx.w_hh_t, 0, gh, 1),
-                &mut hh,
-                gh,
-                true,
-                false,
-            )?;
+            sgemm_prepacked(K, rows, (a, 0, h, 1), cx.w_hh_t, &mut hh, gh, true)?;
         } else {
             let c = &mut bl.g[t * gh..];
-            sgemm_in(
-                K,
-                rows,
-                gh,
-                h,
-                (a, 0, h, 1),
-                (cx.w_hh_t, 0, gh, 1),
-                c,
-                steps * gh,
-                true,
-                false,
-            )?;
+            sgemm_prepacked(K, rows, (a, 0, h, 1), cx.w_hh_t, c, steps * gh, true)?;
         }
         live.clear();
         // Raw row pointers come from one base pointer per buffer, taken after the GEMM is done
