@@ -66,17 +66,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for _ in 0..5 {
             step(&mut phases)?;
         }
-        let steps = 30;
+        // The median step is reported: the box is shared, and a concurrent build inflates the
+        // mean of a few steps.
+        let steps = 40;
         let mut phases = [0.0; 3];
-        let start = Instant::now();
+        let mut times = Vec::with_capacity(steps);
         let mut loss = 0.0;
         for _ in 0..steps {
+            let start = Instant::now();
             loss = step(&mut phases)?;
+            times.push(start.elapsed().as_secs_f64());
         }
-        let per = start.elapsed().as_secs_f64() / steps as f64;
+        times.sort_by(f64::total_cmp);
+        let per = times[steps / 2];
         println!(
-            "ferrograd LSTM threads={n}: {:.2} ms/step, {:.0} samples/s (forward {:.2} ms, backward {:.2} ms, adam {:.2} ms; loss {loss:.4})",
+            "ferrograd LSTM threads={n}: median {:.2} ms/step (min {:.2}), {:.0} samples/s (mean forward {:.2} ms, backward {:.2} ms, adam {:.2} ms; loss {loss:.4})",
             per * 1e3,
+            times[0] * 1e3,
             B as f64 / per,
             phases[0] / steps as f64 * 1e3,
             phases[1] / steps as f64 * 1e3,

@@ -6,8 +6,8 @@ use super::forward::RecurrentTape;
 use super::rows::BwdRow;
 use super::step::backward_rows;
 use super::{
-    check_len, col_sums, mul, row_blocks, split_rows, take, take_ref, validate, zeros,
-    RecurrentCell, RecurrentConfig, RecurrentParams, Sizes, K,
+    any, check_len, col_sums, mul, recycle, row_blocks, split_rows, take, take_ref, validate,
+    zeros, RecurrentCell, RecurrentConfig, RecurrentParams, Sizes, K,
 };
 use crate::error::KernelError;
 use crate::gemm::{sgemm_in, sgemm_prepacked, PackedB};
@@ -111,8 +111,9 @@ pub fn recurrent_backward(
         (true, None) => zeros(bh)?,
         _ => Vec::new(),
     };
-    let mut dgx = zeros(bt * gh)?;
-    let mut dgh = zeros(if is_gru { bt * gh } else { 0 })?;
+    // Every row of every step is written by the time loop (zeros at padded steps).
+    let mut dgx = any(bt * gh)?;
+    let mut dgh = any(if is_gru { bt * gh } else { 0 })?;
     let w_hh = PackedB::new(K, gh, h, (p.w_hh, 0, h, 1))?;
     let ctx = Ctx {
         s,
@@ -234,6 +235,8 @@ pub fn recurrent_backward(
     )?;
     col_sums(&dgx, gh, &mut grads.b_ih);
     col_sums(dgh_all, gh, &mut grads.b_hh);
+    recycle(dgx);
+    recycle(dgh);
     Ok(grads)
 }
 
@@ -264,6 +267,15 @@ fn run_block(cx: &Ctx<'_>, bl: Block<'_>) -> Result<Vec<f32>, KernelError> {
                     .zip(&dy[at * h..(at + 1) * h])
                 {
                     *a += v;
+                }
+            }
+        }
+        if let Some(v) = bl.valid {
+            for r in (0..rows).filter(|&r| v[r * steps + t] == 0) {
+                let at = r * steps + t;
+                bl.dgx[at * gh..(at + 1) * gh].fill(0.0);
+                if is_gru {
+                    bl.dgh[at * gh..(at + 1) * gh].fill(0.0);
                 }
             }
         }

@@ -5,8 +5,8 @@ use rayon::prelude::*;
 use super::rows::FwdRow;
 use super::step::forward_rows;
 use super::{
-    mul, row_blocks, split_rows, take, take_ref, validate, zeros, RecurrentCell, RecurrentConfig,
-    RecurrentParams, Sizes, K,
+    any, mul, recycle, row_blocks, split_rows, take, take_ref, validate, zeros, RecurrentCell,
+    RecurrentConfig, RecurrentParams, Sizes, K,
 };
 use crate::error::KernelError;
 use crate::gemm::{sgemm_in, sgemm_prepacked, PackedB};
@@ -30,6 +30,23 @@ pub struct RecurrentTape {
     /// `[B, T, H]` cell state entering / leaving each step (LSTM), empty otherwise.
     pub(super) c_prev: Vec<f32>,
     pub(super) c_new: Vec<f32>,
+}
+
+impl Drop for RecurrentTape {
+    fn drop(&mut self) {
+        for buf in [
+            &mut self.output,
+            &mut self.h_n,
+            &mut self.c_n,
+            &mut self.gates,
+            &mut self.hn,
+            &mut self.h_prev,
+            &mut self.c_prev,
+            &mut self.c_new,
+        ] {
+            recycle(std::mem::take(buf));
+        }
+    }
 }
 
 /// One block of batch rows with its slices of every batch-first buffer.
@@ -76,13 +93,14 @@ pub fn recurrent_forward(
         super::check_len(bh, st.len())?;
     }
     let bt = b * t;
-    let mut gates = zeros(bt * gh)?;
+    let mut gates = any(bt * gh)?;
     // The input projection of all steps with the biases folded in (the GRU keeps b_hh apart
     // because r scales the recurrent n projection including its bias).
     if bt > 0 && gh > 0 {
         for row in gates.chunks_exact_mut(gh) {
-            if let Some(bi) = p.b_ih {
-                row.copy_from_slice(bi);
+            match p.b_ih {
+                Some(bi) => row.copy_from_slice(bi),
+                None => row.fill(0.0),
             }
             if let (Some(bb), false) = (p.b_hh, is_gru) {
                 for (r, v) in row.iter_mut().zip(bb) {
@@ -106,7 +124,7 @@ pub fn recurrent_forward(
     // `W_hhᵀ` is packed once per sequence instead of by every step's GEMM.
     let w_hh_t = PackedB::new(K, h, gh, (p.w_hh, 0, 1, h))?;
     let mut tape = RecurrentTape {
-        output: zeros(bt * h)?,
+        output: any(bt * h)?,
         h_n: match h0 {
             Some(v) => v.to_vec(),
             None => zeros(bh)?,
@@ -117,10 +135,12 @@ pub fn recurrent_forward(
             _ => Vec::new(),
         },
         gates,
-        hn: zeros(if is_gru { bt * h } else { 0 })?,
-        h_prev: zeros(bt * h)?,
-        c_prev: zeros(if has_c { bt * h } else { 0 })?,
-        c_new: zeros(if has_c { bt * h } else { 0 })?,
+        // Written (and read back) only where the backward needs them: h_prev / c_prev at every
+        // step of every row, hn / c_new at real steps.
+        hn: any(if is_gru { bt * h } else { 0 })?,
+        h_prev: any(bt * h)?,
+        c_prev: any(if has_c { bt * h } else { 0 })?,
+        c_new: any(if has_c { bt * h } else { 0 })?,
     };
     let ctx = Ctx {
         s,
@@ -257,6 +277,7 @@ fn run_block(cx: &Ctx<'_>, bl: Block<'_>) -> Result<(), KernelError> {
         for r in 0..rows {
             let at = r * steps + t;
             if bl.valid.is_some_and(|v| v[at] == 0) {
+                bl.out[at * h..(at + 1) * h].fill(0.0);
                 continue;
             }
             bl.out[at * h..(at + 1) * h].copy_from_slice(&bl.h[r * h..(r + 1) * h]);

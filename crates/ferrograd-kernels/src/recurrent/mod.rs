@@ -28,6 +28,7 @@ mod lstm;
 mod rnn;
 mod rows;
 mod step;
+mod workspace;
 
 pub use backward::{recurrent_backward, RecurrentGrads, RecurrentUpstream};
 pub use forward::{recurrent_forward, RecurrentTape};
@@ -139,16 +140,7 @@ fn mul(a: usize, b: usize) -> Result<usize, KernelError> {
     a.checked_mul(b).ok_or(KernelError::Overflow { kernel: K })
 }
 
-/// Zero-filled workspace, reporting an allocation failure instead of aborting.
-fn zeros(n: usize) -> Result<Vec<f32>, KernelError> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| KernelError::Alloc {
-        kernel: K,
-        elements: n,
-    })?;
-    v.resize(n, 0.0);
-    Ok(v)
-}
+use workspace::{any, recycle, zeros};
 
 /// Validated sizes shared by forward and backward.
 #[derive(Debug, Clone, Copy)]
