@@ -32,6 +32,7 @@ pub use ops::conv::{
     same_padding, Conv1dOptions, Conv2dOptions, ConvTranspose1dOptions, ConvTranspose2dOptions,
 };
 pub use ops::pool::{Pool1dOptions, Pool2dOptions};
+pub use ops::recurrent::{RnnCell, RnnOptions, RnnOutput, RnnWeights};
 pub use ops::reduce::ReduceKind;
 pub use ops::resize::UpsampleSize;
 pub use random::manual_seed;

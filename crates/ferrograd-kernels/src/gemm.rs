@@ -330,6 +330,7 @@ fn gemm_validated(
         c: cp.at(i0 * c_rs + j0),
         c_rs,
         accumulate,
+        packed_b: None,
     };
     let threads = if parallel { num_threads() } else { 1 };
     let work = m.saturating_mul(n).saturating_mul(k);
@@ -453,5 +454,112 @@ pub fn sgemm_batched(
                 .for_each(|(i, ci)| one(i, ci, false));
         });
     }
+    Ok(())
+}
+
+/// A `k×n` B operand packed once into the micro-kernel's panel layout, for callers that multiply
+/// many different A matrices by the same B (the recurrent weights, once per time step): the
+/// per-call packing of B would otherwise cost as much as a small GEMM.
+pub(crate) struct PackedB {
+    level: SimdLevel,
+    k: usize,
+    n: usize,
+    data: Vec<f32>,
+}
+
+impl PackedB {
+    /// Packs the strided `k×n` matrix `b` for the current SIMD level.
+    pub(crate) fn new(
+        kernel: &'static str,
+        k: usize,
+        n: usize,
+        b: Operand<'_>,
+    ) -> Result<PackedB, KernelError> {
+        check_matrix(kernel, k, n, b.2, b.3, b.1, b.0.len())?;
+        let level = simd_level();
+        let (_, nr) = tile_dims(lanes(level));
+        let mut len = 0usize;
+        for jc in (0..n).step_by(NC) {
+            let nc = NC.min(n - jc);
+            len = nc
+                .div_ceil(nr)
+                .checked_mul(nr * k)
+                .and_then(|x| x.checked_add(len))
+                .ok_or(KernelError::Overflow { kernel })?;
+        }
+        let mut data = Vec::new();
+        data.try_reserve_exact(len)
+            .map_err(|_| KernelError::Alloc {
+                kernel,
+                elements: len,
+            })?;
+        data.resize(len, 0.0);
+        let bm = MatRef {
+            data: b.0,
+            off: b.1,
+            rs: b.2,
+            cs: b.3,
+        };
+        let mut off = 0;
+        for jc in (0..n).step_by(NC) {
+            let nc = NC.min(n - jc);
+            for pc in (0..k).step_by(KC) {
+                let kc = KC.min(k - pc);
+                let size = nc.div_ceil(nr) * nr * kc;
+                pack::pack_b(bm, pc, kc, jc, nc, nr, &mut data[off..off + size]);
+                off += size;
+            }
+        }
+        Ok(PackedB { level, k, n, data })
+    }
+}
+
+/// Single-threaded `C (+)= A · B` with a pre-packed B (see [`PackedB`]); A and C as in
+/// [`sgemm_in`].
+pub(crate) fn sgemm_prepacked(
+    kernel: &'static str,
+    m: usize,
+    a: Operand<'_>,
+    b: &PackedB,
+    c: &mut [f32],
+    c_rs: usize,
+    accumulate: bool,
+) -> Result<(), KernelError> {
+    let (n, k) = (b.n, b.k);
+    check_matrix(kernel, m, k, a.2, a.3, a.1, a.0.len())?;
+    check_c(kernel, m, n, c_rs, c.len())?;
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if k == 0 {
+        if !accumulate {
+            for i in 0..m {
+                c[i * c_rs..i * c_rs + n].fill(0.0);
+            }
+        }
+        return Ok(());
+    }
+    let g = GemmArgs {
+        m,
+        n,
+        k,
+        a: MatRef {
+            data: a.0,
+            off: a.1,
+            rs: a.2,
+            cs: a.3,
+        },
+        b: MatRef {
+            data: &[],
+            off: 0,
+            rs: 0,
+            cs: 0,
+        },
+        c: c.as_mut_ptr(),
+        c_rs,
+        accumulate,
+        packed_b: Some(&b.data),
+    };
+    run_serial(b.level, g);
     Ok(())
 }

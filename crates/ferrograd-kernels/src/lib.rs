@@ -20,6 +20,7 @@ mod layout;
 mod peak;
 mod pool;
 mod pooling;
+mod recurrent;
 mod reduce;
 mod resample;
 mod rng;
@@ -41,6 +42,10 @@ pub use gemm::{sgemm, sgemm_batched};
 pub use peak::measure_peak_gflops;
 pub use pool::{install, num_threads, parallel_for, set_num_threads, MAX_THREADS};
 pub use pooling::{gather_planes, max_pool2d, scatter_add_planes};
+pub use recurrent::{
+    recurrent_backward, recurrent_forward, RecurrentCell, RecurrentConfig, RecurrentDims,
+    RecurrentGrads, RecurrentParams, RecurrentTape, RecurrentUpstream,
+};
 pub use reduce::{reduce, ReduceOp};
 pub use resample::{resample2d, resample2d_transposed, AxisMap};
 pub use rng::{fill_normal, fill_uniform};

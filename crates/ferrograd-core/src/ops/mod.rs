@@ -9,6 +9,7 @@ mod index;
 mod join;
 mod matmul;
 pub(crate) mod pool;
+pub(crate) mod recurrent;
 pub(crate) mod reduce;
 pub(crate) mod resize;
 mod unary;

@@ -53,6 +53,8 @@ pub(crate) struct GemmArgs<'a> {
     pub c: *mut f32,
     pub c_rs: usize,
     pub accumulate: bool,
+    /// B already packed by [`super::PackedB`] for this tile width (then `b` is unused).
+    pub packed_b: Option<&'a [f32]>,
 }
 
 /// Runs one sub-problem on the calling thread with the packing buffers given.
@@ -128,11 +130,20 @@ unsafe fn driver<S: Simd, const MR: usize, const NV: usize, const ROWS: bool>(
     let nr = NV * S::LANES;
     // Scratch tile for ragged right edges (MR*NR <= 16*64).
     let mut tile = [0.0f32; MR_MAX * NR_MAX];
+    let mut boff = 0;
     for jc in (0..g.n).step_by(NC) {
         let nc = NC.min(g.n - jc);
         for pc in (0..g.k).step_by(KC) {
             let kc = KC.min(g.k - pc);
-            pack_b(g.b, pc, kc, jc, nc, nr, bbuf);
+            let bblock: &[f32] = match g.packed_b {
+                // `PackedB` stores the blocks in this loop order with this size formula.
+                Some(p) => &p[boff..],
+                None => {
+                    pack_b(g.b, pc, kc, jc, nc, nr, bbuf);
+                    bbuf
+                }
+            };
+            boff += nc.div_ceil(nr) * nr * kc;
             let overwrite = !g.accumulate && pc == 0;
             for ic in (0..g.m).step_by(MC) {
                 let mc = MC.min(g.m - ic);
@@ -141,7 +152,7 @@ unsafe fn driver<S: Simd, const MR: usize, const NV: usize, const ROWS: bool>(
                 let panel_a = if ROWS { MR * KC } else { MR * kc };
                 for jr in (0..nc).step_by(nr) {
                     let cols = nr.min(nc - jr);
-                    let bp = bbuf[(jr / nr) * kc * nr..].as_ptr();
+                    let bp = bblock[(jr / nr) * kc * nr..].as_ptr();
                     for ir in (0..mc).step_by(MR) {
                         let rows = MR.min(mc - ir);
                         let ap = abuf[(ir / MR) * panel_a..].as_ptr();

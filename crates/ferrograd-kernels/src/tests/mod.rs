@@ -5,6 +5,7 @@ mod conv_tests;
 mod gemm_tests;
 mod pool_tests;
 mod pooling_tests;
+mod recurrent_tests;
 mod reduce_tests;
 mod rng_tests;
 mod softmax_tests;

@@ -7,8 +7,13 @@ use crate::module::{parameter, Module, Slot};
 
 /// `weight[num_embeddings, dim]`; the input holds integer ids (as f32, any shape) and the output
 /// has shape `[...input, dim]`.
+///
+/// With a `padding_idx` (PyTorch's option) that id always embeds to an exact zero vector and its
+/// row receives no gradient, so padded token sequences reach a following recurrent layer with
+/// `mask_value: Some(0.0)` as masked steps (Keras' `mask_zero` with id 0).
 pub struct Embedding {
     pub weight: Tensor,
+    pub padding_idx: Option<usize>,
     training: bool,
 }
 
@@ -23,8 +28,33 @@ impl Embedding {
         }
         Ok(Embedding {
             weight: parameter(Tensor::randn(&[num_embeddings, dim], 0.0, 1.0, seed)?)?,
+            padding_idx: None,
             training: true,
         })
+    }
+
+    /// As [`Embedding::new`], with id `padding_idx` embedding to zeros (its row starts at zero,
+    /// like PyTorch's).
+    pub fn with_padding_idx(
+        num_embeddings: usize,
+        dim: usize,
+        padding_idx: usize,
+        seed: Option<u64>,
+    ) -> Result<Self> {
+        if padding_idx >= num_embeddings {
+            return Err(Error::InvalidArgument {
+                op: "Embedding",
+                msg: format!(
+                    "padding_idx {padding_idx} must be below num_embeddings {num_embeddings}"
+                ),
+            });
+        }
+        let mut e = Embedding::new(num_embeddings, dim, seed)?;
+        e.weight.update_data(|w| {
+            w[padding_idx * dim..(padding_idx + 1) * dim].fill(0.0);
+        })?;
+        e.padding_idx = Some(padding_idx);
+        Ok(e)
     }
 }
 
@@ -38,7 +68,12 @@ impl Module for Embedding {
         let rows = self.weight.index_select(0, &flat)?;
         let mut shape = ids.dims().to_vec();
         shape.push(self.weight.dims()[1]);
-        rows.reshape_to(&shape)
+        let rows = rows.reshape_to(&shape)?;
+        match self.padding_idx {
+            // Multiplying by the keep mask zeroes both the output and the row's gradient.
+            Some(p) => rows.mul(&ids.ne(&Tensor::scalar(p as f32))?.unsqueeze(-1)?),
+            None => Ok(rows),
+        }
     }
 
     fn visit(&self, f: &mut dyn FnMut(&str, Slot<'_>)) {
@@ -46,9 +81,11 @@ impl Module for Embedding {
     }
 
     fn config(&self) -> Option<serde_json::Value> {
-        Some(
-            serde_json::json!({"type": "Embedding", "num_embeddings": self.weight.dims()[0], "dim": self.weight.dims()[1]}),
-        )
+        let mut v = serde_json::json!({"type": "Embedding", "num_embeddings": self.weight.dims()[0], "dim": self.weight.dims()[1]});
+        if let Some(p) = self.padding_idx {
+            v["padding_idx"] = serde_json::json!(p);
+        }
+        Some(v)
     }
 
     leaf_mode!();

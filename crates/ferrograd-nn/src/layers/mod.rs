@@ -9,6 +9,7 @@ mod dropout;
 mod embedding;
 mod normalization;
 mod pool;
+mod recurrent;
 mod reshape;
 
 pub use activation::{Activation, ActivationKind};
@@ -19,6 +20,7 @@ pub use dropout::{Dropout, GaussianNoise, SpatialDropout};
 pub use embedding::Embedding;
 pub use normalization::{BatchNorm1d, BatchNorm2d, LayerNorm};
 pub use pool::{GlobalPool, Pool, PoolKind, Upsample};
+pub use recurrent::{MergeMode, Recurrent, RecurrentConfig, RnnCell, TimeDistributed};
 pub use reshape::{Flatten, Permute, Reshape};
 
 /// Implements the mode plumbing shared by layers without children.

@@ -12,6 +12,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+mod recurrent;
+
 use crate::init::Initializer;
 use crate::io::{deserialize, load_file, save_file, IoError, Result, SafeTensors};
 use crate::layers::{
@@ -369,8 +371,12 @@ impl LayerRegistry {
             Ok(Box::new(ln.map_err(|e| f.invalid(e))?))
         });
         r.register("Embedding", |f, _| {
-            f.only(&["num_embeddings", "dim"])?;
-            let e = Embedding::new(f.usize("num_embeddings")?, f.usize("dim")?, None);
+            f.only(&["num_embeddings", "dim", "padding_idx"])?;
+            let (n, dim) = (f.usize("num_embeddings")?, f.usize("dim")?);
+            let e = match f.obj.get("padding_idx") {
+                Some(_) => Embedding::with_padding_idx(n, dim, f.usize("padding_idx")?, None),
+                None => Embedding::new(n, dim, None),
+            };
             Ok(Box::new(e.map_err(|e| f.invalid(e))?))
         });
         r.register("Reshape", |f, _| {
@@ -398,6 +404,7 @@ impl LayerRegistry {
             f.only(&["start", "end"])?;
             Ok(Box::new(Flatten::new(f.isize("start")?, f.isize("end")?)))
         });
+        recurrent::register(&mut r);
         r
     }
 
