@@ -28,6 +28,7 @@ pub use error::{Error, Result};
 pub use fused::FusedBackward;
 pub use grad_mode::{is_grad_enabled, no_grad, set_grad_enabled, NoGradGuard};
 pub use layout::Layout;
+pub use ops::attention::{AttentionOptions, AttnMask};
 pub use ops::conv::{
     same_padding, Conv1dOptions, Conv2dOptions, ConvTranspose1dOptions, ConvTranspose2dOptions,
 };

@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+mod attention;
 mod binary;
 mod conv;
 mod cpu;
@@ -33,6 +34,10 @@ mod unary;
 #[cfg(test)]
 mod testutil;
 
+pub use attention::{
+    attention_backward, attention_forward, attention_probs, dropout_keep, AttentionDims,
+    AttentionParams, AttentionSaved, MaskView,
+};
 pub use binary::{binary_contiguous, BinaryOp};
 pub use conv::{conv2d_backward_input, conv2d_backward_weight, conv2d_forward, Conv2dGeometry};
 pub use cpu::{simd_level, SimdLevel};

@@ -2,6 +2,7 @@
 //! an [`Op`](crate::op::Op) through `Tensor::track`; composites are written with primitives.
 
 mod activation;
+pub(crate) mod attention;
 mod binary;
 pub(crate) mod conv;
 mod creation;
