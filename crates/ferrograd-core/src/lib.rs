@@ -35,7 +35,7 @@ pub use ops::conv::{
 pub use ops::pool::{Pool1dOptions, Pool2dOptions};
 pub use ops::reduce::ReduceKind;
 pub use ops::resize::UpsampleSize;
-pub use random::manual_seed;
+pub use random::{fresh_seed, manual_seed};
 pub use tensor::{Tensor, TensorId};
 
 /// Thread-pool controls, re-exported from the kernels so callers need one crate only.
