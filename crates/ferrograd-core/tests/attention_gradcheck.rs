@@ -309,3 +309,39 @@ fn fused_matches_composed_primitives() {
     let got = Tensor::scaled_dot_product_attention(&x[0], &x[1], &x[2], &o).unwrap();
     assert_close(&got.to_vec(), &want.to_vec(), 1e-4, 1e-5, "composed");
 }
+
+#[test]
+fn fused_layer_norm_gradcheck_and_matches_composed() {
+    let x = randn(&[5, 7], 1);
+    let w = randn(&[7], 2);
+    let b = randn(&[7], 3);
+    let f = |t: &[Tensor]| t[0].layer_norm(Some(&t[1]), Some(&t[2]), 1e-5);
+    if let Err(e) = check_gradients(f, &[x.clone(), w.clone(), b.clone()], EPS, ATOL, RTOL) {
+        panic!("layer_norm: {e}");
+    }
+    if let Err(e) = check_gradients(
+        |t| t[0].layer_norm(None, None, 1e-5),
+        std::slice::from_ref(&x),
+        EPS,
+        ATOL,
+        RTOL,
+    ) {
+        panic!("layer_norm without affine: {e}");
+    }
+    let mean = x.mean(Some(&[-1]), true).unwrap();
+    let var = x.var(Some(&[-1]), true, 0).unwrap();
+    let want = x
+        .sub(&mean)
+        .unwrap()
+        .div(&var.add_scalar(1e-5).unwrap().sqrt().unwrap())
+        .unwrap()
+        .mul(&w)
+        .unwrap()
+        .add(&b)
+        .unwrap();
+    let got = x.layer_norm(Some(&w), Some(&b), 1e-5).unwrap();
+    assert_close(&got.to_vec(), &want.to_vec(), 1e-5, 1e-5, "layer_norm");
+    assert!(x
+        .layer_norm(Some(&b.narrow(0, 0, 3).unwrap()), None, 1e-5)
+        .is_err());
+}

@@ -17,6 +17,7 @@ mod cpu;
 mod elementwise;
 mod error;
 mod gemm;
+mod layer_norm;
 mod layout;
 mod peak;
 mod pool;
@@ -43,6 +44,7 @@ pub use conv::{conv2d_backward_input, conv2d_backward_weight, conv2d_forward, Co
 pub use cpu::{simd_level, SimdLevel};
 pub use error::KernelError;
 pub use gemm::{sgemm, sgemm_batched};
+pub use layer_norm::{layer_norm_backward, layer_norm_forward};
 pub use peak::measure_peak_gflops;
 pub use pool::{install, num_threads, parallel_for, set_num_threads, MAX_THREADS};
 pub use pooling::{gather_planes, max_pool2d, scatter_add_planes};

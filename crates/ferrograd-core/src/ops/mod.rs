@@ -8,6 +8,7 @@ pub(crate) mod conv;
 mod creation;
 mod index;
 mod join;
+mod layer_norm;
 mod matmul;
 pub(crate) mod pool;
 pub(crate) mod reduce;

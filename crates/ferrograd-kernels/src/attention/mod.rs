@@ -29,7 +29,7 @@ pub use tile::dropout_keep;
 use crate::error::KernelError;
 
 /// Query rows per tile.
-pub(crate) const BQ: usize = 64;
+pub(crate) const BQ: usize = 128;
 /// Key rows per tile.
 pub(crate) const BK: usize = 128;
 

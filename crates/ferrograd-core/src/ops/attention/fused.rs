@@ -110,25 +110,30 @@ impl FusedBackward for FlashBackward {
             });
         };
         let g = &self.g;
-        let (qv, kv, vv, ov, dov) = (
-            q.to_vec(),
-            k.to_vec(),
-            v.to_vec(),
-            output.to_vec(),
-            grad.to_vec(),
-        );
-        let mut dq = vec![0.0; qv.len()];
-        let mut dk = vec![0.0; kv.len()];
-        let mut dv = vec![0.0; vv.len()];
-        let saved = AttentionSaved {
-            q: &qv,
-            k: &kv,
-            v: &vv,
-            out: &ov,
-            lse: &self.lse,
-        };
-        self.with_params(|p| attention_backward(g, p, &saved, &dov, &mut dq, &mut dk, &mut dv))
-            .map_err(|e| Error::from_kernel("FlashAttention", e))?;
+        let mut dq = crate::alloc::filled("FlashAttention", q.numel(), 0.0)?;
+        let mut dk = crate::alloc::filled("FlashAttention", k.numel(), 0.0)?;
+        let mut dv = crate::alloc::filled("FlashAttention", v.numel(), 0.0)?;
+        q.with_contiguous(|qv| {
+            k.with_contiguous(|kv| {
+                v.with_contiguous(|vv| {
+                    output.with_contiguous(|ov| {
+                        grad.with_contiguous(|dov| {
+                            let saved = AttentionSaved {
+                                q: qv,
+                                k: kv,
+                                v: vv,
+                                out: ov,
+                                lse: &self.lse,
+                            };
+                            self.with_params(|p| {
+                                attention_backward(g, p, &saved, dov, &mut dq, &mut dk, &mut dv)
+                            })
+                        })
+                    })
+                })
+            })
+        })
+        .map_err(|e| Error::from_kernel("FlashAttention", e))?;
         let wrap = |t: &Tensor, d: Vec<f32>| -> Result<Option<Tensor>> {
             Ok(if t.requires_grad() {
                 Some(Tensor::from_vec(d, t.dims())?)
@@ -201,7 +206,7 @@ impl Tensor {
             masks: prepare(&g, options)?,
             lse: vec![0.0; g.b * g.h * g.lq],
         };
-        let mut out = vec![0.0; g.b * g.h * g.lq * g.dv];
+        let mut out = crate::alloc::filled(OP, g.b * g.h * g.lq * g.dv, 0.0)?;
         let mut lse = vec![0.0; g.b * g.h * g.lq];
         q.with_contiguous(|qs| {
             k.with_contiguous(|ks| {

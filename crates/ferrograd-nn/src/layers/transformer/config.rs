@@ -3,6 +3,7 @@
 use ferrograd_core::{Error, Result, Tensor};
 
 use crate::layers::{LayerNorm, MultiHeadAttention, MultiHeadAttentionConfig, TorchLinear};
+use crate::module::Module;
 
 /// Activation of the feed-forward block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,4 +125,13 @@ pub(crate) fn dropout(x: &Tensor, p: f32, training: bool) -> Result<Tensor> {
     }
     let keep = Tensor::rand(x.dims(), 0.0, 1.0, None)?.ge(&Tensor::scalar(p))?;
     x.mul(&keep)?.mul_scalar(1.0 / (1.0 - p))
+}
+
+/// `norm(x)` through the fused layer-norm op (one pass forward and backward instead of the
+/// composed ops of `LayerNorm::forward`; first-order like the fused attention around it).
+pub(crate) fn apply_norm(norm: &crate::layers::LayerNorm, x: &Tensor) -> Result<Tensor> {
+    if norm.weight.rank() != 1 {
+        return norm.forward(x);
+    }
+    x.layer_norm(Some(&norm.weight), Some(&norm.bias), norm.eps)
 }

@@ -2,7 +2,7 @@
 
 use ferrograd_core::{AttnMask, Error, Result, Tensor};
 
-use super::config::{dropout, TransformerLayerConfig};
+use super::config::{apply_norm, dropout, TransformerLayerConfig};
 use crate::layers::attention::optional;
 use crate::layers::{AttendOptions, LayerNorm, MultiHeadAttention, TorchLinear};
 use crate::module::{Module, Slot};
@@ -99,13 +99,13 @@ impl TransformerDecoderLayer {
     pub fn decode(&self, tgt: &Tensor, memory: &Tensor, masks: &DecoderMasks) -> Result<Tensor> {
         let (sm, cm) = (&masks.self_attn, &masks.cross_attn);
         if self.config.norm_first {
-            let x = tgt.add(&self.sa(&self.norm1.forward(tgt)?, sm)?)?;
-            let x = x.add(&self.mha(&self.norm2.forward(&x)?, memory, cm)?)?;
-            x.add(&self.ff(&self.norm3.forward(&x)?)?)
+            let x = tgt.add(&self.sa(&apply_norm(&self.norm1, tgt)?, sm)?)?;
+            let x = x.add(&self.mha(&apply_norm(&self.norm2, &x)?, memory, cm)?)?;
+            x.add(&self.ff(&apply_norm(&self.norm3, &x)?)?)
         } else {
-            let x = self.norm1.forward(&tgt.add(&self.sa(tgt, sm)?)?)?;
-            let x = self.norm2.forward(&x.add(&self.mha(&x, memory, cm)?)?)?;
-            self.norm3.forward(&x.add(&self.ff(&x)?)?)
+            let x = apply_norm(&self.norm1, &tgt.add(&self.sa(tgt, sm)?)?)?;
+            let x = apply_norm(&self.norm2, &x.add(&self.mha(&x, memory, cm)?)?)?;
+            apply_norm(&self.norm3, &x.add(&self.ff(&x)?)?)
         }
     }
 }

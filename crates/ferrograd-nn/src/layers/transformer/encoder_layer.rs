@@ -2,7 +2,7 @@
 
 use ferrograd_core::{AttnMask, Error, Result, Tensor};
 
-use super::config::{dropout, TransformerLayerConfig};
+use super::config::{apply_norm, dropout, TransformerLayerConfig};
 use crate::layers::attention::optional;
 use crate::layers::{AttendOptions, LayerNorm, MultiHeadAttention, TorchLinear};
 use crate::module::{Module, Slot};
@@ -52,13 +52,13 @@ impl TransformerEncoderLayer {
     /// The layer on `src [B, L, E]` with optional masks.
     pub fn encode(&self, src: &Tensor, options: &AttendOptions) -> Result<Tensor> {
         if self.config.norm_first {
-            let x = src.add(&self.self_attention(&self.norm1.forward(src)?, options)?)?;
-            x.add(&self.feed_forward(&self.norm2.forward(&x)?)?)
+            let x = src.add(&self.self_attention(&apply_norm(&self.norm1, src)?, options)?)?;
+            x.add(&self.feed_forward(&apply_norm(&self.norm2, &x)?)?)
         } else {
             let x = self
                 .norm1
                 .forward(&src.add(&self.self_attention(src, options)?)?)?;
-            self.norm2.forward(&x.add(&self.feed_forward(&x)?)?)
+            apply_norm(&self.norm2, &x.add(&self.feed_forward(&x)?)?)
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use ferrograd_core::{Error, Result, Tensor};
 
-use super::config::TransformerLayerConfig;
+use super::config::{apply_norm, TransformerLayerConfig};
 use super::decoder_layer::{DecoderMasks, TransformerDecoderLayer};
 use super::encoder_layer::{self_attention_masks, TransformerEncoderLayer};
 use crate::layers::{AttendOptions, LayerNorm};
@@ -68,7 +68,7 @@ impl TransformerEncoder {
             x = layer.encode(&x, options)?;
         }
         match &self.norm {
-            Some(n) => n.forward(&x),
+            Some(n) => apply_norm(n, &x),
             None => Ok(x),
         }
     }
@@ -156,7 +156,7 @@ impl TransformerDecoder {
             x = layer.decode(&x, memory, masks)?;
         }
         match &self.norm {
-            Some(n) => n.forward(&x),
+            Some(n) => apply_norm(n, &x),
             None => Ok(x),
         }
     }
