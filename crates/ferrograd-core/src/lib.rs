@@ -28,6 +28,7 @@ pub use error::{Error, Result};
 pub use fused::FusedBackward;
 pub use grad_mode::{is_grad_enabled, no_grad, set_grad_enabled, NoGradGuard};
 pub use layout::Layout;
+pub use ops::attention::{AttentionOptions, AttnMask};
 pub use ops::conv::{
     same_padding, Conv1dOptions, Conv2dOptions, ConvTranspose1dOptions, ConvTranspose2dOptions,
 };
@@ -35,7 +36,7 @@ pub use ops::pool::{Pool1dOptions, Pool2dOptions};
 pub use ops::recurrent::{RnnCell, RnnOptions, RnnOutput, RnnWeights};
 pub use ops::reduce::ReduceKind;
 pub use ops::resize::UpsampleSize;
-pub use random::manual_seed;
+pub use random::{fresh_seed, manual_seed};
 pub use tensor::{Tensor, TensorId};
 
 /// Thread-pool controls, re-exported from the kernels so callers need one crate only.

@@ -23,3 +23,14 @@ pub(crate) fn reserve(count: u64) -> (u64, u64) {
     state.1 = state.1.wrapping_add(count);
     (state.0, start)
 }
+
+/// A new seed for a counter-based op that draws its own stream (attention dropout): derived from
+/// the global seed and counter, so `manual_seed` makes such ops reproducible too.
+pub fn fresh_seed() -> u64 {
+    let (seed, ctr) = reserve(1);
+    // SplitMix64 finaliser: nearby counters give unrelated seeds.
+    let mut z = seed ^ ctr.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}

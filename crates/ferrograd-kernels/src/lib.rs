@@ -10,12 +10,14 @@
 
 #![warn(missing_docs)]
 
+mod attention;
 mod binary;
 mod conv;
 mod cpu;
 mod elementwise;
 mod error;
 mod gemm;
+mod layer_norm;
 mod layout;
 mod peak;
 mod pool;
@@ -34,11 +36,16 @@ mod unary;
 #[cfg(test)]
 mod testutil;
 
+pub use attention::{
+    attention_backward, attention_forward, attention_probs, dropout_keep, AttentionDims,
+    AttentionParams, AttentionSaved, MaskView,
+};
 pub use binary::{binary_contiguous, BinaryOp};
 pub use conv::{conv2d_backward_input, conv2d_backward_weight, conv2d_forward, Conv2dGeometry};
 pub use cpu::{simd_level, SimdLevel};
 pub use error::KernelError;
 pub use gemm::{sgemm, sgemm_batched};
+pub use layer_norm::{layer_norm_backward, layer_norm_forward};
 pub use peak::measure_peak_gflops;
 pub use pool::{install, num_threads, parallel_for, set_num_threads, MAX_THREADS};
 pub use pooling::{gather_planes, max_pool2d, scatter_add_planes};

@@ -2,11 +2,13 @@
 //! an [`Op`](crate::op::Op) through `Tensor::track`; composites are written with primitives.
 
 mod activation;
+pub(crate) mod attention;
 mod binary;
 pub(crate) mod conv;
 mod creation;
 mod index;
 mod join;
+mod layer_norm;
 mod matmul;
 pub(crate) mod pool;
 pub(crate) mod recurrent;

@@ -3,6 +3,7 @@
 
 mod activation;
 mod activity;
+mod attention;
 mod conv;
 mod dense;
 mod dropout;
@@ -11,9 +12,14 @@ mod normalization;
 mod pool;
 mod recurrent;
 mod reshape;
+mod transformer;
 
 pub use activation::{Activation, ActivationKind};
 pub use activity::ActivityRegularization;
+pub use attention::{
+    AttendOptions, LearnedPositionalEmbedding, MultiHeadAttention, MultiHeadAttentionConfig,
+    RmsNorm, SinusoidalPositionalEncoding, TiedOutput, TorchLinear,
+};
 pub use conv::{Conv, ConvConfig, Padding};
 pub use dense::{Constraint, Linear, LinearConfig};
 pub use dropout::{Dropout, GaussianNoise, SpatialDropout};
@@ -22,6 +28,10 @@ pub use normalization::{BatchNorm1d, BatchNorm2d, LayerNorm};
 pub use pool::{GlobalPool, Pool, PoolKind, Upsample};
 pub use recurrent::{MergeMode, Recurrent, RecurrentConfig, RnnCell, TimeDistributed};
 pub use reshape::{Flatten, Permute, Reshape};
+pub use transformer::{
+    DecoderMasks, FeedForwardActivation, Transformer, TransformerConfig, TransformerDecoder,
+    TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer, TransformerLayerConfig,
+};
 
 /// Implements the mode plumbing shared by layers without children.
 macro_rules! leaf_mode {

@@ -7,6 +7,8 @@
 //! layers can be added), every config field is validated, and errors name the layer path
 //! (`"layer 1.0 (Linear)"`) and the field.
 
+mod attention;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -405,6 +407,7 @@ impl LayerRegistry {
             Ok(Box::new(Flatten::new(f.isize("start")?, f.isize("end")?)))
         });
         recurrent::register(&mut r);
+        attention::register(&mut r);
         r
     }
 
