@@ -166,3 +166,24 @@ test.serial('an encoder-decoder transformer with teacher forcing learns to sort 
   t.log(`held-out token accuracy ${accuracy!.toFixed(4)}`);
   t.true(accuracy! >= 0.99, `token accuracy ${accuracy}`);
 });
+
+test('a tied output projection shares the embedding weight, also after save/load', async (t) => {
+  const emb = L.embedding({ inputDim: 12, outputDim: 8 });
+  const m = sequential([emb, L.transformerEncoderLayer({ numHeads: 2, dimFeedforward: 16, causal: true, dropout: 0 }), L.tiedOutput({ embedding: emb })], { inputShape: [5] });
+  const names = m.namedParameters().map(([n]) => n);
+  t.true(names.includes('0.weight'));
+  t.deepEqual(names.filter((n) => n.startsWith('2.')), ['2.bias'], 'the projection owns only its bias');
+  const x = tensor([[1, 2, 3, 4, 5]]);
+  t.deepEqual(m.eval().forward(x).shape, [1, 5, 12]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-tied-'));
+  await m.save(path.join(dir, 'lm.fgm'));
+  const back = await loadModel(path.join(dir, 'lm.fgm'));
+  t.is(back.countParams(), m.countParams());
+  t.true(close(back.eval().forward(x).dataSync(), m.forward(x).dataSync(), 0));
+  // Editing the embedding changes the projection too: one tensor.
+  back.namedParameters()[0]![1].assign(new Float32Array(96).fill(0.01));
+  const logits = back.forward(x).dataSync();
+  t.true(Array.from(logits).every((v) => Math.abs(v - logits[0]!) < 1e-4), 'zeroed-out rows give equal logits');
+  fs.rmSync(dir, { recursive: true });
+  t.throws(() => sequential([L.dense({ units: 8 }), L.tiedOutput({ embedding: L.embedding({ inputDim: 3, outputDim: 8 }) })], { inputShape: [4] }), { instanceOf: ValueError, message: /its embedding layer is not part of this model/ });
+});

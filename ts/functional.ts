@@ -15,7 +15,7 @@
 
 import { NativeModel } from './native';
 import { ValueError, native } from './errors';
-import type { LayerSpec } from './layers';
+import { type LayerSpec, resolveTies } from './layers';
 import { Model } from './model';
 import type { Tensor } from './tensor';
 
@@ -196,7 +196,7 @@ export function model<O extends SymbolicTensor | SymbolicTensor[]>(args: ModelAr
       return known.name;
     }
     const name = layerNames.take(spec.name, spec.type, 'layer');
-    layers.push({ name, config });
+    layers.push({ name, config: { ...config } });
     callLayers.set(spec, { name, config: json });
     return name;
   };
@@ -229,7 +229,7 @@ export function model<O extends SymbolicTensor | SymbolicTensor[]>(args: ModelAr
         const base = layerNames.take(p.spec.name, p.spec.type, 'layer');
         const names = p.configs.map((c, j) => (j === 0 ? base : `${base}_${String((c as { type?: string }).type ?? j).toLowerCase()}`));
         names.slice(1).forEach((n) => layerNames.take(n, n, 'layer'));
-        p.configs.forEach((config, j) => layers.push({ name: names[j]!, config }));
+        p.configs.forEach((config, j) => layers.push({ name: names[j]!, config: { ...config } }));
         entry = { names, configs, calls: 0 };
         layerOf.set(p.spec, entry);
       } else if (entry.configs !== configs) {
@@ -247,6 +247,10 @@ export function model<O extends SymbolicTensor | SymbolicTensor[]>(args: ModelAr
       nodeOf.set(t, previous);
     }
   }
+  resolveTies(
+    layers.map((l) => l.config),
+    (spec) => layerOf.get(spec)?.names[0] ?? callLayers.get(spec)?.name,
+  );
   const config = JSON.stringify({ type: 'Graph', layers, nodes, outputs: outputs.map((o) => nodeOf.get(o)!) });
   const handle = native(() => NativeModel.fromConfig(config));
   return new Model(handle, inputs.map((i) => i.shape), Array.isArray(args.outputs)) as Model<O extends SymbolicTensor[] ? Tensor[] : Tensor>;

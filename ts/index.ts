@@ -21,7 +21,7 @@ export * from './ops';
 export { grad, isGradEnabled, noGrad } from './autograd';
 export type { GradOptions } from './autograd';
 export * as layers from './layers';
-export type { ActivationArgs, ActivationName, ActivityRegularizerArgs, BatchNormArgs, DenseArgs, LayerName, LayerSpec, MergeLayer } from './layers';
+export type { ActivationArgs, ActivationName, ActivityRegularizerArgs, BatchNormArgs, DenseArgs, EmbeddingArgs, LayerName, LayerSpec, MergeLayer, TiedOutputArgs } from './layers';
 export { Model, Sequential, loadModel, sequential } from './model';
 export { SymbolicTensor, input, model } from './functional';
 export type { InputArgs, ModelArgs } from './functional';

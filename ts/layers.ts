@@ -278,7 +278,52 @@ export function embedding(args: EmbeddingArgs): LayerSpec {
   const n = positiveInt(args.inputDim, 'embedding', 'inputDim');
   const d = positiveInt(args.outputDim, 'embedding', 'outputDim');
   const config = args.maskZero ? { type: 'Embedding', num_embeddings: n, dim: d, padding_idx: 0 } : { type: 'Embedding', num_embeddings: n, dim: d };
-  return layerSpec('embedding', args.name, (s) => ({ configs: [config], outputShape: [...s, d] }));
+  return Object.assign(
+    layerSpec('embedding', args.name, (s) => ({ configs: [config], outputShape: [...s, d] })),
+    { embedding: { inputDim: n, outputDim: d } },
+  );
+}
+
+/** @internal An embedding spec (what {@link tiedOutput} needs to know of it). */
+type EmbeddingSpec = LayerSpec & { embedding: { inputDim: number; outputDim: number } };
+
+/** Options of {@link tiedOutput}. */
+export interface TiedOutputArgs extends LayerName {
+  /** The `embedding` layer (of the same model) whose weight the projection reuses. */
+  embedding: LayerSpec;
+  /** A (not tied) bias per vocabulary entry (default true). */
+  useBias?: boolean;
+}
+
+/**
+ * Output projection tied to an embedding (Press & Wolf 2017): `logits = x · Eᵀ + b`, where `E`
+ * is the `[inputDim, outputDim]` weight of `args.embedding`, which must be a layer of the same
+ * model. Both uses train the one weight; it is saved once, and the tie is restored on load.
+ */
+export function tiedOutput(args: TiedOutputArgs): LayerSpec {
+  const info = (args.embedding as Partial<EmbeddingSpec>).embedding;
+  if (info === undefined) throw new ValueError(`tiedOutput: embedding must be an embedding layer, got ${args.embedding?.type}`);
+  return layerSpec('tiedOutput', args.name, (inputShape, index) => {
+    const d = last(inputShape, 'tiedOutput', index);
+    if (d !== info.outputDim) throw new ValueError(`layer ${index} (tiedOutput): input features ${d} must equal the embedding's outputDim ${info.outputDim}`);
+    return {
+      configs: [{ type: 'TiedOutput', tied_to: args.embedding, num_embeddings: info.inputDim, bias: args.useBias ?? true }],
+      outputShape: [...inputShape.slice(0, -1), info.inputDim],
+    };
+  });
+}
+
+/**
+ * @internal Replaces the layer specs that `tiedOutput` configs reference by the native names of
+ * those layers (`nameOf` returns undefined for a layer that is not in the model).
+ */
+export function resolveTies(configs: object[], nameOf: (spec: LayerSpec) => string | undefined): void {
+  for (const c of configs as Array<Record<string, unknown>>) {
+    if (c.type !== 'TiedOutput' || typeof c.tied_to === 'string') continue;
+    const name = nameOf(c.tied_to as LayerSpec);
+    if (name === undefined) throw new ValueError('tiedOutput: its embedding layer is not part of this model');
+    c.tied_to = name;
+  }
 }
 
 /** Flattens every axis after the batch axis. */

@@ -2,7 +2,7 @@ import './internal/dispose';
 
 import { NativeModel, loadNativeModel } from './native';
 import { ValueError, native, nativeAsync } from './errors';
-import { LayerSpec } from './layers';
+import { LayerSpec, resolveTies } from './layers';
 import { Dataset } from './dataset';
 import { DatasetFitArgs, TrainingBatch, evaluateDataset, fitDataset, predictDataset } from './model_stream';
 import { BatchPosition, Callback, CallbackRunner } from './callbacks';
@@ -466,11 +466,14 @@ export interface SequentialArgs {
 export function sequential(layerSpecs: LayerSpec[], args: SequentialArgs): Sequential {
   let shape = [...args.inputShape];
   const configs: object[] = [];
+  const firstConfig = new Map<LayerSpec, number>();
   layerSpecs.forEach((spec, i) => {
     const built = spec.build(shape, i);
-    configs.push(...built.configs);
+    if (!firstConfig.has(spec)) firstConfig.set(spec, configs.length);
+    configs.push(...built.configs.map((c) => ({ ...c })));
     shape = built.outputShape;
   });
+  resolveTies(configs, (spec) => (firstConfig.has(spec) ? String(firstConfig.get(spec)) : undefined));
   const config = JSON.stringify({ type: 'Sequential', layers: configs });
   return new Sequential(native(() => NativeModel.fromConfig(config)), [[...args.inputShape]]);
 }

@@ -6,8 +6,9 @@ use super::{LayerFields, LayerRegistry};
 use crate::io::Result;
 use crate::layers::{
     FeedForwardActivation, LearnedPositionalEmbedding, MultiHeadAttentionConfig, RmsNorm,
-    SinusoidalPositionalEncoding, TorchLinear, Transformer, TransformerConfig, TransformerDecoder,
-    TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer, TransformerLayerConfig,
+    SinusoidalPositionalEncoding, TiedOutput, TorchLinear, Transformer, TransformerConfig,
+    TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+    TransformerLayerConfig,
 };
 
 const LAYER_FIELDS: [&str; 9] = [
@@ -81,6 +82,15 @@ pub(super) fn register(r: &mut LayerRegistry) {
             rotary_base: opt_f32(f, "rotary_base")?,
         };
         Ok(Box::new(c.init(None).map_err(|e| f.invalid(e))?))
+    });
+    r.register("TiedOutput", |f, _| {
+        f.only(&["tied_to", "num_embeddings", "bias"])?;
+        let t = TiedOutput::unbound(
+            f.str("tied_to")?,
+            f.usize("num_embeddings")?,
+            f.bool("bias")?,
+        );
+        Ok(Box::new(t.map_err(|e| f.invalid(e))?))
     });
     r.register("RmsNorm", |f, _| {
         f.only(&["normalized_shape", "eps"])?;

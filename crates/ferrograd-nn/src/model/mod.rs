@@ -23,7 +23,7 @@ use crate::layers::{
     ConvConfig, Dropout, Embedding, Flatten, GaussianNoise, GlobalPool, LayerNorm, LinearConfig,
     Padding, Permute, Pool, PoolKind, Reshape, SpatialDropout, Upsample,
 };
-use crate::module::{state_dict, Graph, Merge, Module, Network, Node, NodeOp, Sequential};
+use crate::module::{state_dict, Graph, Merge, Module, Network, Node, NodeOp, Sequential, Slot};
 
 /// Value of `format` in the file metadata.
 pub const FORMAT: &str = "ferrograd";
@@ -609,6 +609,10 @@ impl LayerRegistry {
                     .ok_or_else(|| err(format!("output {o} is not a node name")))
             })
             .collect::<Result<Vec<_>>>()?;
+        let names: Vec<String> = layers.iter().map(|(n, _)| n.clone()).collect();
+        let mut modules: Vec<Box<dyn Module>> = layers.into_iter().map(|(_, m)| m).collect();
+        bind_ties(&mut modules, &names, prefix)?;
+        let layers = names.into_iter().zip(modules).collect();
         Graph::new(layers, nodes, outputs).map_err(|e| err(e.to_string()))
     }
 
@@ -625,8 +629,46 @@ impl LayerRegistry {
             };
             out.push(self.build_layer(layer, &path)?);
         }
+        let names: Vec<String> = (0..out.len()).map(|i| i.to_string()).collect();
+        bind_ties(&mut out, &names, prefix)?;
         Ok(Sequential::new(out))
     }
+}
+
+/// Gives every layer tied to a sibling (`tied_to`) that sibling's `weight` parameter.
+fn bind_ties(layers: &mut [Box<dyn Module>], names: &[String], prefix: &str) -> Result<()> {
+    for i in 0..layers.len() {
+        let Some(target) = layers[i].tied_to().map(str::to_owned) else {
+            continue;
+        };
+        let err = |msg: String| IoError::Format {
+            msg: format!(
+                "architecture: layer {}: {msg}",
+                if prefix.is_empty() {
+                    names[i].clone()
+                } else {
+                    format!("{prefix}.{}", names[i])
+                }
+            ),
+        };
+        let j = names.iter().position(|n| *n == target).ok_or_else(|| {
+            err(format!(
+                "is tied to '{target}', which is not a layer of this model"
+            ))
+        })?;
+        let mut weight = None;
+        layers[j].visit(&mut |name, slot| {
+            if let (Slot::Parameter(t), "weight") = (slot, name) {
+                weight = Some(t.clone());
+            }
+        });
+        let weight =
+            weight.ok_or_else(|| err(format!("is tied to '{target}', which has no 'weight'")))?;
+        layers[i]
+            .bind_tied(weight)
+            .map_err(|e| err(e.to_string()))?;
+    }
+    Ok(())
 }
 
 fn activation_kind(f: &LayerFields<'_>) -> Result<ActivationKind> {

@@ -6,7 +6,7 @@ use ferrograd_core::RnnCell;
 use super::{LayerFields, LayerRegistry, Result};
 use crate::layers::{MergeMode, Recurrent, RecurrentConfig, TimeDistributed};
 
-const COMMON: [&str; 12] = [
+const COMMON: [&str; 13] = [
     "input_size",
     "hidden_size",
     "num_layers",
@@ -19,6 +19,7 @@ const COMMON: [&str; 12] = [
     "return_state",
     "mask_value",
     "tbptt_steps",
+    "states_batch_first",
 ];
 
 /// Optional numeric field: absent or `null` means none.
@@ -48,6 +49,8 @@ fn build(f: &LayerFields<'_>, cell: RnnCell) -> Result<Box<dyn crate::module::Mo
     c.return_state = f.bool("return_state")?;
     c.mask_value = opt_f32(f, "mask_value")?;
     c.tbptt_steps = opt_usize(f, "tbptt_steps")?;
+    c.states_batch_first =
+        f.obj.contains_key("states_batch_first") && f.bool("states_batch_first")?;
     Ok(Box::new(Recurrent::new(c).map_err(|e| f.invalid(e))?))
 }
 

@@ -71,6 +71,21 @@ pub trait Module: Send + Sync {
         None
     }
 
+    /// For a layer that reuses a sibling layer's `weight` (an output projection tied to an
+    /// embedding): that sibling's name in the enclosing model (`"0"` in a sequential model, the
+    /// layer name in a graph). The container calls [`Module::bind_tied`] after building.
+    fn tied_to(&self) -> Option<&str> {
+        None
+    }
+
+    /// Receives the `weight` parameter of the layer named by [`Module::tied_to`].
+    fn bind_tied(&mut self, _weight: Tensor) -> Result<()> {
+        Err(ferrograd_core::Error::InvalidArgument {
+            op: self.type_name(),
+            msg: "this layer does not tie weights".into(),
+        })
+    }
+
     /// Penalty added to the training loss (L1/L2 weight regularisation), summed over children by
     /// containers; `None` when the module has none.
     fn regularization_loss(&self) -> Result<Option<Tensor>> {

@@ -66,6 +66,10 @@ pub struct RecurrentConfig {
     /// Truncated backpropagation through time: run in chunks of this many steps, detaching the
     /// state carried between chunks (unidirectional layers only).
     pub tbptt_steps: Option<usize>,
+    /// Initial and final states are `[batch, layers·directions, hidden]` instead of PyTorch's
+    /// `[layers·directions, batch, hidden]`, so they can be inputs and outputs of a graph
+    /// model, whose tensors are all batch-first (the TypeScript API sets this).
+    pub states_batch_first: bool,
     /// Seed of the weight initialisation (`None`: the global generator).
     pub seed: Option<u64>,
 }
@@ -87,6 +91,7 @@ impl RecurrentConfig {
             return_state: false,
             mask_value: None,
             tbptt_steps: None,
+            states_batch_first: false,
             seed: None,
         }
     }

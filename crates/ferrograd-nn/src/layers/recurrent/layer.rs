@@ -157,16 +157,23 @@ impl Module for Recurrent {
                 1 + usize::from(has_c)
             )));
         }
-        let out = self.run(
-            x,
-            states.first().copied(),
-            states.get(1).copied(),
-            lengths.as_deref(),
-        )?;
+        // Batch-first states are swapped to the `[layers·directions, batch, hidden]` layout the
+        // layer runs in, and back on the way out.
+        let swap = |t: &Tensor| -> Result<Tensor> {
+            if self.config.states_batch_first {
+                t.transpose(0, 1)?.contiguous()
+            } else {
+                Ok(t.clone())
+            }
+        };
+        let states = states.into_iter().map(swap).collect::<Result<Vec<_>>>()?;
+        let out = self.run(x, states.first(), states.get(1), lengths.as_deref())?;
         let mut res = vec![out.y];
         if self.config.return_state {
-            res.push(out.h_n);
-            res.extend(out.c_n);
+            res.push(swap(&out.h_n)?);
+            if let Some(c) = &out.c_n {
+                res.push(swap(c)?);
+            }
         }
         Ok(res)
     }
@@ -212,6 +219,9 @@ impl Module for Recurrent {
             "mask_value": c.mask_value,
             "tbptt_steps": c.tbptt_steps,
         });
+        if c.states_batch_first {
+            v["states_batch_first"] = json!(true);
+        }
         match c.cell {
             RnnCell::Tanh => v["nonlinearity"] = json!("tanh"),
             RnnCell::Relu => v["nonlinearity"] = json!("relu"),
