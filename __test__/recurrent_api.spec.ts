@@ -179,3 +179,17 @@ for (const cell of ['lstm', 'gru'] as const) {
     s2s.dispose();
   });
 }
+
+test('an embedding initializer is applied, keeps the padding row zero and survives save/load', async (t) => {
+  const m = sequential([L.embedding({ inputDim: 50, outputDim: 40, maskZero: true, embeddingsInitializer: { type: 'randomUniform', minval: -0.05, maxval: 0.05 } })], { inputShape: [3] });
+  const w = m.parameters()[0]!.dataSync();
+  t.true(w.subarray(0, 40).every((v) => v === 0), 'padding row');
+  t.true(w.subarray(40).every((v) => Math.abs(v) <= 0.05) && w.subarray(40).some((v) => v !== 0));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-emb-'));
+  await m.save(path.join(dir, 'e.fgm'));
+  const back = await loadModel(path.join(dir, 'e.fgm'));
+  const init = (back.toJSON() as { layers: Array<{ embeddings_initializer: { type: string; minval: number; maxval: number } }> }).layers[0]!.embeddings_initializer;
+  t.is(init.type, 'randomUniform');
+  t.true(Math.abs(init.maxval - 0.05) < 1e-7 && Math.abs(init.minval + 0.05) < 1e-7);
+  fs.rmSync(dir, { recursive: true });
+});

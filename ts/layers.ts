@@ -271,13 +271,17 @@ export interface EmbeddingArgs extends LayerName {
    * skips padded steps. Default false.
    */
   maskZero?: boolean;
+  /** Weight initialiser (default `N(0, 1)`, as PyTorch; e.g. `{ type: 'randomUniform', minval: -0.05, maxval: 0.05 }` for Keras' default). */
+  embeddingsInitializer?: InitializerSpec;
 }
 
 /** Lookup of `outputDim`-vectors for integer ids in `[0, inputDim)` (weights `N(0, 1)`, as PyTorch). */
 export function embedding(args: EmbeddingArgs): LayerSpec {
   const n = positiveInt(args.inputDim, 'embedding', 'inputDim');
   const d = positiveInt(args.outputDim, 'embedding', 'outputDim');
-  const config = args.maskZero ? { type: 'Embedding', num_embeddings: n, dim: d, padding_idx: 0 } : { type: 'Embedding', num_embeddings: n, dim: d };
+  const config: Record<string, unknown> = { type: 'Embedding', num_embeddings: n, dim: d };
+  if (args.maskZero) config.padding_idx = 0;
+  if (args.embeddingsInitializer !== undefined) config.embeddings_initializer = args.embeddingsInitializer;
   return Object.assign(
     layerSpec('embedding', args.name, (s) => ({ configs: [config], outputShape: [...s, d] })),
     { embedding: { inputDim: n, outputDim: d } },

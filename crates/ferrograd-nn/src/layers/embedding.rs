@@ -14,6 +14,8 @@ use crate::module::{parameter, Module, Slot};
 pub struct Embedding {
     pub weight: Tensor,
     pub padding_idx: Option<usize>,
+    /// Set by [`Embedding::initialize_with`]; kept in the config (default: `N(0, 1)`).
+    pub initializer: Option<crate::init::Initializer>,
     training: bool,
 }
 
@@ -29,6 +31,7 @@ impl Embedding {
         Ok(Embedding {
             weight: parameter(Tensor::randn(&[num_embeddings, dim], 0.0, 1.0, seed)?)?,
             padding_idx: None,
+            initializer: None,
             training: true,
         })
     }
@@ -55,6 +58,27 @@ impl Embedding {
         })?;
         e.padding_idx = Some(padding_idx);
         Ok(e)
+    }
+
+    /// Redraws the weights from `init` (e.g. `N(0, 0.02)` for a transformer whose output
+    /// projection is tied to this table, where `N(0, 1)` rows would give huge initial logits);
+    /// the padding row stays zero.
+    pub fn initialize_with(
+        &mut self,
+        init: crate::init::Initializer,
+        seed: Option<u64>,
+    ) -> Result<()> {
+        let (n, dim) = (self.weight.dims()[0], self.weight.dims()[1]);
+        let fresh = init.init(&[n, dim], None, seed)?.to_vec();
+        let padding = self.padding_idx;
+        self.weight.update_data(|w| {
+            w.copy_from_slice(&fresh);
+            if let Some(p) = padding {
+                w[p * dim..(p + 1) * dim].fill(0.0);
+            }
+        })?;
+        self.initializer = Some(init);
+        Ok(())
     }
 }
 
@@ -84,6 +108,9 @@ impl Module for Embedding {
         let mut v = serde_json::json!({"type": "Embedding", "num_embeddings": self.weight.dims()[0], "dim": self.weight.dims()[1]});
         if let Some(p) = self.padding_idx {
             v["padding_idx"] = serde_json::json!(p);
+        }
+        if let Some(spec) = self.initializer.as_ref().and_then(|i| i.to_spec()) {
+            v["embeddings_initializer"] = spec;
         }
         Some(v)
     }

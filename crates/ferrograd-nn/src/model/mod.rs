@@ -373,13 +373,23 @@ impl LayerRegistry {
             Ok(Box::new(ln.map_err(|e| f.invalid(e))?))
         });
         r.register("Embedding", |f, _| {
-            f.only(&["num_embeddings", "dim", "padding_idx"])?;
+            f.only(&[
+                "num_embeddings",
+                "dim",
+                "padding_idx",
+                "embeddings_initializer",
+            ])?;
             let (n, dim) = (f.usize("num_embeddings")?, f.usize("dim")?);
             let e = match f.obj.get("padding_idx") {
                 Some(_) => Embedding::with_padding_idx(n, dim, f.usize("padding_idx")?, None),
                 None => Embedding::new(n, dim, None),
             };
-            Ok(Box::new(e.map_err(|e| f.invalid(e))?))
+            let mut e = e.map_err(|e| f.invalid(e))?;
+            if let Some(v) = f.obj.get("embeddings_initializer") {
+                let init = Initializer::from_spec(v).map_err(|e| f.invalid(e))?;
+                e.initialize_with(init, None).map_err(|e| f.invalid(e))?;
+            }
+            Ok(Box::new(e))
         });
         r.register("Reshape", |f, _| {
             f.only(&["shape"])?;
