@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 import test from 'ava';
 
-import { ValueError, input, layers as L, loadModel, manualSeed, model, randn, sequential, tensor } from '../ts';
+import { ValueError, attentionWithWeights, grad, input, layers as L, loadModel, manualSeed, model, randn, scaledDotProductAttention, sequential, tensor } from '../ts';
 import { mulberry32 } from '../ts/internal/prng';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): boolean => a.length === b.length && Array.from(a).every((v, i) => Math.abs(v - b[i]!) <= tol);
@@ -186,4 +186,22 @@ test('a tied output projection shares the embedding weight, also after save/load
   t.true(Array.from(logits).every((v) => Math.abs(v - logits[0]!) < 1e-4), 'zeroed-out rows give equal logits');
   fs.rmSync(dir, { recursive: true });
   t.throws(() => sequential([L.dense({ units: 8 }), L.tiedOutput({ embedding: L.embedding({ inputDim: 3, outputDim: 8 }) })], { inputShape: [4] }), { instanceOf: ValueError, message: /its embedding layer is not part of this model/ });
+});
+
+test('eager fused attention equals softmax(QKᵀ/√d + mask)·V, values and gradients', (t) => {
+  const [q, k, v] = [randn([2, 2, 5, 4], 0, 1, { requiresGrad: true }), randn([2, 2, 6, 4], 0, 1, { requiresGrad: true }), randn([2, 2, 6, 3], 0, 1, { requiresGrad: true })];
+  const mask = tensor([[0, 0, 0, 0, 1, 1], [0, 0, 0, 0, 0, 1]]); // [B, Lk] padding
+  const fused = scaledDotProductAttention(q, k, v, { keyPaddingMask: mask });
+  // Reference from primitive ops: -1e9 on padded keys.
+  const additive = mask.mul(-1e9).reshape([2, 1, 1, 6]);
+  const reference = q.matmul(k.transpose(-2, -1)).mul(1 / 2).add(additive).softmax(-1).matmul(v);
+  t.true(close(fused.dataSync(), reference.dataSync(), 1e-5));
+  const upstream = randn([2, 2, 5, 3]);
+  const gf = grad(fused.mul(upstream).sum(), [q, k, v]);
+  const gr = grad(reference.mul(upstream).sum(), [q, k, v]);
+  gf.forEach((g, i) => t.true(close(g!.dataSync(), gr[i]!.dataSync(), 1e-4), `gradient ${i}`));
+  const { output, weights } = attentionWithWeights(q, k, v, { causal: true });
+  t.deepEqual([output.shape, weights.shape], [[2, 2, 5, 3], [2, 2, 5, 6]]);
+  t.is(weights.dataSync()[1], 0, 'query 0 does not see key 1 when causal');
+  t.throws(() => scaledDotProductAttention(q, k, randn([2, 2, 7, 3])), { message: /scaledDotProductAttention|7|6/ });
 });

@@ -18,6 +18,8 @@ export type { Axes, BackwardOptions, DType, NestedArray, ReduceOptions, TensorDa
 export { arange, eye, full, linspace, ones, onesLike, rand, randn, zeros, zerosLike } from './creation';
 export type { RandomOptions } from './creation';
 export * from './ops';
+export { attentionWithWeights, scaledDotProductAttention } from './attention';
+export type { AttentionOptions } from './attention';
 export { grad, isGradEnabled, noGrad } from './autograd';
 export type { GradOptions } from './autograd';
 export * as layers from './layers';

@@ -14,6 +14,7 @@
 // napi-derive registers exports only outside `cfg(test)`; there the free functions look unused.
 #![cfg_attr(test, allow(dead_code))]
 
+mod attention;
 mod augment;
 mod data;
 mod dispatch;
