@@ -1,0 +1,74 @@
+import { seededLabels, seededUniform } from '../lib/data';
+import { unavailable, type NodeWorkload } from './common';
+import { type FitEngine, measureFitEpochs } from './fit_epochs';
+
+/** Sequences per timed epoch (full mode) and in quick mode (two batches). */
+export const LSTM_SAMPLES = 512;
+export const LSTM_SAMPLES_QUICK = 64;
+export const LSTM_BATCH = 32;
+export const LSTM_LR = 1e-3;
+export const LSTM_STEPS = 64;
+export const LSTM_INPUT = 64;
+export const LSTM_HIDDEN = 256;
+const CLASSES = 10;
+const DATA_SEED = 50;
+const LABEL_SEED = 51;
+export const lstmCase = (samples: number): string => `fit 1 epoch of ${samples} sequences of ${LSTM_STEPS}x${LSTM_INPUT}, batch ${LSTM_BATCH}, Adam ${LSTM_LR}`;
+
+/** ferrograd: a native LSTM layer (whole sequence fused) + dense on the last step, through fit. */
+function ferrogradEngine(xData: Float32Array, labels: Int32Array, n: number): FitEngine {
+  const fg = require('../../ts/index') as typeof import('../../ts/index');
+  const L = fg.layers;
+  const model = fg.sequential([L.lstm({ units: LSTM_HIDDEN }), L.dense({ units: CLASSES })], { inputShape: [LSTM_STEPS, LSTM_INPUT] });
+  model.compile({ optimizer: { type: 'adam', lr: LSTM_LR }, loss: { type: 'sparseCategoricalCrossentropy', fromLogits: true } });
+  const x = fg.tensor(xData, [n, LSTM_STEPS, LSTM_INPUT]);
+  const y = fg.tensor(Float32Array.from(labels), [n]);
+  return {
+    async epoch(seed) {
+      await model.fit(x, y, { epochs: 1, batchSize: LSTM_BATCH, shuffle: true, seed, verbose: 0 });
+    },
+    dispose() {
+      x.dispose();
+      y.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** tfjs: tf.layers.lstm + dense softmax, categorical CE on one-hot labels. */
+function tfjsEngine(xData: Float32Array, labels: Int32Array, n: number): FitEngine {
+  const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
+  const model = tf.sequential({
+    layers: [
+      tf.layers.lstm({ inputShape: [LSTM_STEPS, LSTM_INPUT], units: LSTM_HIDDEN }),
+      tf.layers.dense({ units: CLASSES, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(LSTM_LR), loss: 'categoricalCrossentropy' });
+  const x = tf.tensor3d(xData, [n, LSTM_STEPS, LSTM_INPUT]);
+  const y = tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES).toFloat();
+  return {
+    async epoch() {
+      await model.fit(x, y, { epochs: 1, batchSize: LSTM_BATCH, shuffle: true, verbose: 0 });
+    },
+    dispose() {
+      tf.dispose([x, y]);
+      model.dispose();
+    },
+    note: 'tfjs: tf.layers.lstm (unrolled op by op) + softmax output + categoricalCrossentropy on one-hot labels',
+  };
+}
+
+export const lstm: NodeWorkload = {
+  id: 'lstm',
+  description: `LSTM input ${LSTM_INPUT}, hidden ${LSTM_HIDDEN}, sequence ${LSTM_STEPS}, batch ${LSTM_BATCH}, dense ${CLASSES} on the last step, Adam ${LSTM_LR}, softmax cross-entropy, through each engine's fit on seeded data; one timed call = one epoch of ${LSTM_SAMPLES} sequences (warm-up epoch untimed); training samples/s, plus event-loop delay while fit runs`,
+  async run(engine, backend, quick) {
+    const n = quick ? LSTM_SAMPLES_QUICK : LSTM_SAMPLES;
+    const name = lstmCase(n);
+    if (backend === null) return { results: unavailable([name], `${engine}: not comparable (brain.js LSTMs are character models without this input/loss setup)`) };
+    const xData = seededUniform(n * LSTM_STEPS * LSTM_INPUT, DATA_SEED);
+    const labels = seededLabels(n, CLASSES, LABEL_SEED);
+    const impl = engine === 'ferrograd' ? ferrogradEngine(xData, labels, n) : tfjsEngine(xData, labels, n);
+    return { results: [await measureFitEpochs(impl, name, n, quick, 10)] };
+  },
+};
