@@ -13,14 +13,18 @@ import {
   ValueError,
   exactSequenceAccuracy,
   generateText,
+  grad,
+  gruCell,
   input,
   layers as L,
   loadModel,
   loadTinyShakespeare,
+  lstmCell,
   manualSeed,
   model,
   nextTokenWindows,
   randn,
+  rnnSequence,
   sampleLogits,
   sequential,
   tensor,
@@ -192,4 +196,40 @@ test('an embedding initializer is applied, keeps the padding row zero and surviv
   t.is(init.type, 'randomUniform');
   t.true(Math.abs(init.maxval - 0.05) < 1e-7 && Math.abs(init.minval + 0.05) < 1e-7);
   fs.rmSync(dir, { recursive: true });
+});
+
+test('eager cells step through a sequence exactly as the fused layer does', (t) => {
+  const m = sequential([L.lstm({ units: 4, returnSequences: true })], { inputShape: [5, 3] }).eval();
+  const p = new Map(m.namedParameters());
+  const weights = { weightIh: p.get('0.weight_ih_l0')!, weightHh: p.get('0.weight_hh_l0')!, biasIh: p.get('0.bias_ih_l0')!, biasHh: p.get('0.bias_hh_l0')! };
+  const x = randn([2, 5, 3]);
+  const layerOut = m.forward(x).dataSync();
+  let state: { h?: ReturnType<typeof randn>; c?: ReturnType<typeof randn> } = {};
+  for (let s = 0; s < 5; s++) {
+    state = lstmCell(x.narrow(1, s, 1).reshape([2, 3]), state, weights);
+    const expected = [0, 1].flatMap((b) => Array.from(layerOut.subarray(b * 20 + s * 4, b * 20 + s * 4 + 4)));
+    t.true(close(state.h!.dataSync(), expected), `step ${s}`);
+  }
+  const whole = rnnSequence(x, weights, { cell: 'lstm' });
+  t.true(close(whole.output.dataSync(), layerOut));
+});
+
+test('gruCell follows the PyTorch GRU equations, gradients included', (t) => {
+  const [i, h] = [3, 2];
+  const w = { weightIh: randn([3 * h, i], 0, 1, { requiresGrad: true }), weightHh: randn([3 * h, h], 0, 1, { requiresGrad: true }), biasIh: randn([3 * h]), biasHh: randn([3 * h]) };
+  const x = randn([4, i]);
+  const h0 = randn([4, h]);
+  const next = gruCell(x, h0, w);
+  const gi = x.matmul(w.weightIh.transpose()).add(w.biasIh);
+  const gh = h0.matmul(w.weightHh.transpose()).add(w.biasHh);
+  const part = (g: typeof gi, k: number) => g.narrow(1, k * h, h);
+  const r = part(gi, 0).add(part(gh, 0)).sigmoid();
+  const z = part(gi, 1).add(part(gh, 1)).sigmoid();
+  const n = part(gi, 2).add(r.mul(part(gh, 2))).tanh();
+  const reference = z.mul(-1).add(1).mul(n).add(z.mul(h0));
+  t.true(close(next.dataSync(), reference.dataSync()));
+  const up = randn([4, h]);
+  const [a1, a2] = grad(next.mul(up).sum(), [w.weightIh, w.weightHh]);
+  const [b1, b2] = grad(reference.mul(up).sum(), [w.weightIh, w.weightHh]);
+  t.true(close(a1!.dataSync(), b1!.dataSync(), 1e-4) && close(a2!.dataSync(), b2!.dataSync(), 1e-4));
 });

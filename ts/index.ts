@@ -20,6 +20,8 @@ export type { RandomOptions } from './creation';
 export * from './ops';
 export { attentionWithWeights, scaledDotProductAttention } from './attention';
 export type { AttentionOptions } from './attention';
+export { gruCell, lstmCell, rnnCell, rnnSequence, ugrnnCell } from './recurrent';
+export type { RnnCellKind, RnnSequenceOptions, RnnSequenceResult, RnnWeightTensors } from './recurrent';
 export { grad, isGradEnabled, noGrad } from './autograd';
 export type { GradOptions } from './autograd';
 export * as layers from './layers';

@@ -24,6 +24,7 @@ mod init;
 mod metric;
 mod model;
 mod optim;
+mod recurrent;
 mod runtime;
 mod stream;
 mod task;
