@@ -233,3 +233,21 @@ test('gruCell follows the PyTorch GRU equations, gradients included', (t) => {
   const [b1, b2] = grad(reference.mul(up).sum(), [w.weightIh, w.weightHh]);
   t.true(close(a1!.dataSync(), b1!.dataSync(), 1e-4) && close(a2!.dataSync(), b2!.dataSync(), 1e-4));
 });
+
+test('explicit lengths as a model input: padded steps do not change the last real output', (t) => {
+  const x = input({ shape: [6, 3] });
+  const lengths = input({ shape: [] });
+  const layer = L.bidirectional({ layer: L.lstm({ units: 4 }), mergeMode: 'ave' });
+  const m = model({ inputs: [x, lengths], outputs: layer.applyMulti([x, lengths])[0]! }).eval();
+  const short = randn([1, 4, 3]).dataSync();
+  const padded = new Float32Array(18);
+  padded.set(short);
+  padded.fill(7, 12); // garbage in the two padded steps
+  const full = m.forward([tensor(padded, [1, 6, 3]), tensor([4])]).dataSync();
+  const exact = new Float32Array(18);
+  exact.set(short);
+  const other = m.forward([tensor(exact, [1, 6, 3]), tensor([4])]).dataSync();
+  t.true(close(full, other), 'padding content is ignored');
+  const unmasked = m.forward([tensor(padded, [1, 6, 3]), tensor([6])]).dataSync();
+  t.false(close(full, unmasked));
+});
