@@ -70,8 +70,8 @@ pub fn scaled_dot_product_attention(
     } else {
         vec![Tensor::scaled_dot_product_attention(&q, &k, &v, &o).map_err(core_err)?]
     };
-    Ok(outputs
+    outputs
         .into_iter()
         .map(|t| NativeTensor::wrap(&env, t))
-        .collect::<FgResult<Vec<_>>>()?)
+        .collect::<FgResult<Vec<_>>>()
 }

@@ -86,8 +86,8 @@ pub fn rnn_sequence(
     let out = x.rnn_sequence(&weights, &options).map_err(core_err)?;
     let mut results = vec![out.output, out.h_n];
     results.extend(out.c_n);
-    Ok(results
+    results
         .into_iter()
         .map(|t| NativeTensor::wrap(&env, t))
-        .collect::<FgResult<Vec<_>>>()?)
+        .collect::<FgResult<Vec<_>>>()
 }
