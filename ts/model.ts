@@ -1,6 +1,6 @@
 import './internal/dispose';
 
-import { NativeModel, loadNativeModel } from './native';
+import { NativeModel, loadNativeModel, loadTensors, saveTensors } from './native';
 import { ValueError, native, nativeAsync } from './errors';
 import { LayerSpec, resolveTies } from './layers';
 import { Dataset } from './dataset';
@@ -10,6 +10,7 @@ import type { Optimizer } from './optimizers';
 import { toHistory } from './history';
 import { ProgressPrinter } from './progress';
 import { Tensor } from './tensor';
+import { type LoadStateDictOptions, type LoadStateDictResult, loadState } from './module_state';
 
 /**
  * An optimizer by name (`'adam'`) or with options (`{ type: 'sgd', lr: 0.1, momentum: 0.9 }`).
@@ -431,6 +432,51 @@ export class Model<Out extends Tensors = Tensor> implements Disposable {
    */
   async save(path: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
     await nativeAsync(() => this.native.save(path, options.includeOptimizer ?? true));
+  }
+
+  /** Buffers (saved, untrained state such as batch-norm running statistics) with their dotted names. */
+  namedBuffers(): Array<[string, Tensor]> {
+    const names = native(() => this.native.bufferNames());
+    const buffers = native(() => this.native.buffers()).map((t) => new Tensor(t));
+    return names.map((n, i) => [n, buffers[i]!]);
+  }
+
+  /**
+   * Writes the weights (parameters and buffers by dotted name, e.g. `0.weight_ih_l0`) to a
+   * safetensors file, off the JS thread and atomically. With `prefix`, that leading part of the
+   * names is dropped (`{ prefix: '0.' }` gives the names of a bare `torch.nn.LSTM`). The file
+   * loads in Python with `safetensors.torch.load_file`.
+   */
+  async saveWeights(path: string, options: { prefix?: string } = {}): Promise<void> {
+    const named = this.stateEntries(options.prefix ?? '', 'saveWeights');
+    await nativeAsync(() => saveTensors(path, named.map(([n]) => n), named.map(([, t]) => t.native)));
+  }
+
+  /**
+   * Reads a safetensors file (from {@link Model.saveWeights}, or a PyTorch state dict saved with
+   * `safetensors.torch.save_file`) off the JS thread and copies it into this model's parameters
+   * and buffers by name: names and shapes are checked first and nothing is written on a
+   * mismatch. `prefix` is prepended to the file's names (`{ prefix: '0.' }` loads a bare
+   * `torch.nn.LSTM` into the first layer of a sequential model); `strict: false` loads the
+   * matching subset and reports the rest.
+   */
+  async loadWeights(path: string, options: LoadStateDictOptions & { prefix?: string } = {}): Promise<LoadStateDictResult> {
+    const file = await nativeAsync(() => loadTensors(path));
+    const state: Record<string, Tensor> = {};
+    for (const name of file.names()) state[name] = new Tensor(file.get(name)!);
+    try {
+      return loadState('Model.loadWeights', this.stateEntries(options.prefix ?? '', 'loadWeights'), state, options.strict ?? true);
+    } finally {
+      for (const t of Object.values(state)) t.dispose();
+    }
+  }
+
+  /** Parameters and buffers, names relative to `prefix` (entries outside it are left out). */
+  private stateEntries(prefix: string, op: string): Array<[string, Tensor]> {
+    const all = [...this.namedParameters(), ...this.namedBuffers()];
+    const kept = all.filter(([n]) => n.startsWith(prefix)).map(([n, t]): [string, Tensor] => [n.slice(prefix.length), t]);
+    if (kept.length === 0) throw new ValueError(`Model.${op}: no parameter or buffer name starts with '${prefix}'`);
+    return kept;
   }
 
   /** Releases the native model. */

@@ -14,7 +14,7 @@ use ferrograd_nn::model::{
     TrainingState,
 };
 use ferrograd_nn::module::{
-    named_parameters, parameter_count, set_trainable, summary, Module, Network,
+    named_buffers, named_parameters, parameter_count, set_trainable, summary, Module, Network,
 };
 use ferrograd_nn::spec::{
     checkpoint_from_spec, clipping_from_spec, early_stopping_from_spec, loss_from_spec,
@@ -222,6 +222,24 @@ impl NativeModel {
             Ok(named_parameters(s.model()))
         })?;
         params
+            .into_iter()
+            .map(|(_, t)| NativeTensor::wrap(&env, t))
+            .collect()
+    }
+
+    /// Dotted buffer names (saved, untrained state such as batch-norm running statistics).
+    #[napi(catch_unwind)]
+    pub fn buffer_names(&self) -> Result<Vec<String>, ErrorCode> {
+        with_slot(&self.shared, "buffers", |s| {
+            Ok(named_buffers(s.model()).into_iter().map(|(n, _)| n).collect())
+        })
+    }
+
+    /// The live buffer tensors (sharing storage with the model), in the order of `bufferNames()`.
+    #[napi(catch_unwind)]
+    pub fn buffers(&self, env: Env) -> Result<Vec<NativeTensor>, ErrorCode> {
+        let buffers = with_slot(&self.shared, "buffers", |s| Ok(named_buffers(s.model())))?;
+        buffers
             .into_iter()
             .map(|(_, t)| NativeTensor::wrap(&env, t))
             .collect()
