@@ -71,11 +71,19 @@ fn run(cell: RecurrentCell, dims: RecurrentDims, seed: u64, rows: std::ops::Rang
         need_input: true,
         ..Default::default()
     };
-    let g = recurrent_backward(&cfg, &p, &x, &tape, &up).unwrap();
+    let mut g = recurrent_backward(&cfg, &p, &x, &tape, &up).unwrap();
+    let take = |v: &mut Vec<f32>| std::mem::take(v);
     Run {
         out: tape.output.clone(),
         h_n: tape.h_n.clone(),
-        grads: vec![g.x, g.w_ih, g.w_hh, g.b_ih, g.h0, g.c0],
+        grads: vec![
+            take(&mut g.x),
+            take(&mut g.w_ih),
+            take(&mut g.w_hh),
+            take(&mut g.b_ih),
+            take(&mut g.h0),
+            take(&mut g.c0),
+        ],
     }
 }
 
