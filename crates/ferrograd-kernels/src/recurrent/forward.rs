@@ -207,7 +207,7 @@ fn run_block(cx: &Ctx<'_>, bl: Block<'_>) -> Result<(), KernelError> {
     let has_c = cx.cell.has_cell_state();
     let is_gru = cx.cell == RecurrentCell::Gru;
     let mut hm = zeros(if bl.mask.is_some() { rows * h } else { 0 })?;
-    let mut hh = zeros(if is_gru { rows * gh } else { 0 })?;
+    let mut hh = zeros(rows * gh)?;
     let mut live: Vec<FwdRow> = Vec::with_capacity(rows);
     let peep = cx.peep.map_or(std::ptr::null(), <[f32]>::as_ptr);
     let null = std::ptr::null_mut::<f32>();
@@ -229,6 +229,9 @@ fn run_block(cx: &Ctx<'_>, bl: Block<'_>) -> Result<(), KernelError> {
             }
             None => bl.h,
         };
+        // The recurrent projection goes to a contiguous scratch block rather than into the gate
+        // tape in place: the tape's rows for one step lie `T·G·H` floats apart, a power of two in
+        // common configurations, so in-place tiles of C alias to the same cache sets.
         if is_gru {
             for row in hh.chunks_exact_mut(gh) {
                 match cx.b_hh {
@@ -236,11 +239,8 @@ fn run_block(cx: &Ctx<'_>, bl: Block<'_>) -> Result<(), KernelError> {
                     None => row.fill(0.0),
                 }
             }
-            sgemm_prepacked(K, rows, (a, 0, h, 1), cx.w_hh_t, &mut hh, gh, true)?;
-        } else {
-            let c = &mut bl.g[t * gh..];
-            sgemm_prepacked(K, rows, (a, 0, h, 1), cx.w_hh_t, c, steps * gh, true)?;
         }
+        sgemm_prepacked(K, rows, (a, 0, h, 1), cx.w_hh_t, &mut hh, gh, is_gru)?;
         live.clear();
         // Raw row pointers come from one base pointer per buffer, taken after the GEMM is done
         // with them, so no reference to these buffers is live while the rows are written.
@@ -257,11 +257,7 @@ fn run_block(cx: &Ctx<'_>, bl: Block<'_>) -> Result<(), KernelError> {
             let at = r * steps + t;
             live.push(FwdRow {
                 g: gp.wrapping_add(at * gh),
-                hh: if is_gru {
-                    hh.as_ptr().wrapping_add(r * gh)
-                } else {
-                    std::ptr::null()
-                },
+                hh: hh.as_ptr().wrapping_add(r * gh),
                 hn: if is_gru {
                     hnp.wrapping_add(at * h)
                 } else {
