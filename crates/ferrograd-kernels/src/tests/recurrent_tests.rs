@@ -137,3 +137,21 @@ fn row_blocks_match_single_rows() {
         }
     }
 }
+
+#[test]
+fn column_sums_split_across_threads() {
+    let _g = THREAD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    crate::set_num_threads(2).unwrap();
+    for &(rows, cols) in &[(3, 5), (700, 1000), (300, 1030)] {
+        let m = data(rows * cols, 9, -1.0, 1.0);
+        let mut got = vec![1.0f32; cols];
+        crate::recurrent::col_sums(&m, cols, &mut got);
+        for (j, g) in got.iter().enumerate() {
+            let want: f64 = 1.0 + (0..rows).map(|r| m[r * cols + j] as f64).sum::<f64>();
+            assert!(
+                (*g as f64 - want).abs() < 1e-3,
+                "{rows}x{cols} column {j}: {g} vs {want}"
+            );
+        }
+    }
+}
