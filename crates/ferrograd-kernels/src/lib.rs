@@ -22,7 +22,7 @@ mod layout;
 mod peak;
 mod pool;
 mod pooling;
-mod recurrent;
+pub(crate) mod recurrent;
 mod reduce;
 mod resample;
 mod rng;

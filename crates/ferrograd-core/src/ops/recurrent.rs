@@ -193,8 +193,6 @@ impl Tensor {
             expect_dims("recurrent mask", m, &[b, h])?;
         }
         let valid = valid_mask(o, b, t)?;
-        let x = self.to_vec();
-        let (w_ih, w_hh) = (w.w_ih.to_vec(), w.w_hh.to_vec());
         let (b_ih, b_hh) = (w.b_ih.map(Tensor::to_vec), w.b_hh.map(Tensor::to_vec));
         let peep = w.peephole.map(Tensor::to_vec);
         let h0 = o.h0.map(Tensor::to_vec);
@@ -213,22 +211,32 @@ impl Tensor {
             valid: valid.as_deref(),
             recurrent_mask: mask.as_deref(),
         };
-        let params = RecurrentParams {
-            w_ih: &w_ih,
-            w_hh: &w_hh,
-            b_ih: b_ih.as_deref(),
-            b_hh: b_hh.as_deref(),
-            peephole: peep.as_deref(),
-        };
-        let mut tape = recurrent_forward(&cfg, &params, &x, h0.as_deref(), c0.as_deref())
-            .map_err(|e| Error::from_kernel(OP, e))?;
+        // The large operands are read in place (no copies); the small ones above are copied.
+        let tape = self.with_contiguous(|x| {
+            w.w_ih.with_contiguous(|w_ih| {
+                w.w_hh.with_contiguous(|w_hh| {
+                    let params = RecurrentParams {
+                        w_ih,
+                        w_hh,
+                        b_ih: b_ih.as_deref(),
+                        b_hh: b_hh.as_deref(),
+                        peephole: peep.as_deref(),
+                    };
+                    recurrent_forward(&cfg, &params, x, h0.as_deref(), c0.as_deref())
+                })
+            })
+        });
+        let tape = tape.map_err(|e| Error::from_kernel(OP, e))?;
         let (bth, bh) = (b * t * h, b * h);
         let has_c = cell.has_cell_state();
-        let mut packed = Vec::with_capacity(bth + bh * if has_c { 2 } else { 1 });
-        packed.append(&mut tape.output);
-        packed.append(&mut tape.h_n);
-        packed.append(&mut tape.c_n);
-        let len = packed.len();
+        let len = bth + bh * if has_c { 2 } else { 1 };
+        // From the tensor buffer pool (a fresh multi-MB buffer costs a page fault per 4 KiB).
+        let mut packed = crate::alloc::filled(OP, len, 0.0)?;
+        packed[..bth].copy_from_slice(&tape.output);
+        packed[bth..bth + bh].copy_from_slice(&tape.h_n);
+        if has_c {
+            packed[bth + bh..].copy_from_slice(&tape.c_n);
+        }
         let mut inputs: Vec<&Tensor> = vec![self, w.w_ih, w.w_hh];
         inputs.extend(w.b_ih);
         inputs.extend(w.b_hh);
@@ -354,7 +362,7 @@ impl FusedBackward for RnnBackward {
                 .get(k)
                 .ok_or_else(|| Error::invalid(OP, "backward received fewer inputs than recorded"))
         };
-        let (x, w_ih, w_hh) = (get(0)?.to_vec(), get(1)?.to_vec(), get(2)?.to_vec());
+        let (x, w_ih, w_hh) = (get(0)?, get(1)?, get(2)?);
         let pr = self.present;
         let mut k = 3;
         let mut next = |present: bool| -> Result<Option<Vec<f32>>> {
@@ -368,15 +376,14 @@ impl FusedBackward for RnnBackward {
         let b_ih = next(pr.b_ih)?;
         let b_hh = next(pr.b_hh)?;
         let peep = next(pr.peephole)?;
-        let g = grad.to_vec();
         let has_c = self.cell.has_cell_state();
         let need = bth + bh * if has_c { 2 } else { 1 };
-        if g.len() != need {
+        if grad.numel() != need {
             return Err(Error::invalid(
                 OP,
                 format!(
                     "upstream gradient has {} elements, expected {need}",
-                    g.len()
+                    grad.numel()
                 ),
             ));
         }
@@ -387,44 +394,59 @@ impl FusedBackward for RnnBackward {
             valid: self.valid.as_deref(),
             recurrent_mask: self.recurrent_mask.as_deref(),
         };
-        let params = RecurrentParams {
-            w_ih: &w_ih,
-            w_hh: &w_hh,
-            b_ih: b_ih.as_deref(),
-            b_hh: b_hh.as_deref(),
-            peephole: peep.as_deref(),
-        };
-        let up = RecurrentUpstream {
-            output: Some(&g[..bth]),
-            h_n: Some(&g[bth..bth + bh]),
-            c_n: if has_c { Some(&g[bth + bh..]) } else { None },
-            need_input: inputs.first().is_some_and(Tensor::requires_grad),
-        };
-        let gr = recurrent_backward(&cfg, &params, &x, &self.tape, &up)
-            .map_err(|e| Error::from_kernel(OP, e))?;
+        let need_input = x.requires_grad();
+        let gr = x.with_contiguous(|x| {
+            w_ih.with_contiguous(|w_ih| {
+                w_hh.with_contiguous(|w_hh| {
+                    grad.with_contiguous(|g| {
+                        let params = RecurrentParams {
+                            w_ih,
+                            w_hh,
+                            b_ih: b_ih.as_deref(),
+                            b_hh: b_hh.as_deref(),
+                            peephole: peep.as_deref(),
+                        };
+                        let up = RecurrentUpstream {
+                            output: g.get(..bth),
+                            h_n: g.get(bth..bth + bh),
+                            c_n: if has_c { g.get(bth + bh..) } else { None },
+                            need_input,
+                        };
+                        recurrent_backward(&cfg, &params, x, &self.tape, &up)
+                    })
+                })
+            })
+        });
+        let gr = gr.map_err(|e| Error::from_kernel(OP, e))?;
         let gh = self.cell.gates() * d.hidden;
+        // Copied into pooled tensor buffers; the kernel's own buffers go back to its pool.
+        let t = |v: &[f32], shape: &[usize]| -> Result<Option<Tensor>> {
+            let mut data = crate::alloc::filled(OP, v.len(), 0.0)?;
+            data.copy_from_slice(v);
+            Ok(Some(Tensor::from_vec(data, shape)?))
+        };
         let mut out = Vec::with_capacity(inputs.len());
-        out.push(if up.need_input {
-            Some(Tensor::from_vec(gr.x, &[d.batch, d.steps, d.input])?)
+        out.push(if need_input {
+            t(&gr.x, &[d.batch, d.steps, d.input])?
         } else {
             None
         });
-        out.push(Some(Tensor::from_vec(gr.w_ih, &[gh, d.input])?));
-        out.push(Some(Tensor::from_vec(gr.w_hh, &[gh, d.hidden])?));
+        out.push(t(&gr.w_ih, &[gh, d.input])?);
+        out.push(t(&gr.w_hh, &[gh, d.hidden])?);
         if pr.b_ih {
-            out.push(Some(Tensor::from_vec(gr.b_ih, &[gh])?));
+            out.push(t(&gr.b_ih, &[gh])?);
         }
         if pr.b_hh {
-            out.push(Some(Tensor::from_vec(gr.b_hh, &[gh])?));
+            out.push(t(&gr.b_hh, &[gh])?);
         }
         if pr.peephole {
-            out.push(Some(Tensor::from_vec(gr.peephole, &[3, d.hidden])?));
+            out.push(t(&gr.peephole, &[3, d.hidden])?);
         }
         if pr.h0 {
-            out.push(Some(Tensor::from_vec(gr.h0, &[d.batch, d.hidden])?));
+            out.push(t(&gr.h0, &[d.batch, d.hidden])?);
         }
         if pr.c0 {
-            out.push(Some(Tensor::from_vec(gr.c0, &[d.batch, d.hidden])?));
+            out.push(t(&gr.c0, &[d.batch, d.hidden])?);
         }
         Ok(out)
     }

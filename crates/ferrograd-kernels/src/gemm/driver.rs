@@ -76,6 +76,11 @@ impl Kernel for GemmSerial<'_, '_> {
             let g = &self.g;
             let (a, b) = (self.abuf, self.bbuf);
             match (S::LANES, g.a.cs == 1) {
+                // 15–16 rows (a recurrent step's block of batch rows) as two 8-row tiles: a
+                // 14-row tile plus a 1–2-row one leaves the short tile latency-bound (too few
+                // independent accumulators).
+                (16, true) if g.m > 14 && g.m <= 16 => driver::<S, 8, 2, true>(s, g, a, b),
+                (16, false) if g.m > 14 && g.m <= 16 => driver::<S, 8, 2, false>(s, g, a, b),
                 (16, true) => driver::<S, 14, 2, true>(s, g, a, b),
                 (16, false) => driver::<S, 14, 2, false>(s, g, a, b),
                 (8, true) => driver::<S, 6, 2, true>(s, g, a, b),

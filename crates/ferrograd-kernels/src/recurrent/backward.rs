@@ -48,6 +48,23 @@ pub struct RecurrentGrads {
     pub peephole: Vec<f32>,
 }
 
+impl Drop for RecurrentGrads {
+    fn drop(&mut self) {
+        for buf in [
+            &mut self.x,
+            &mut self.w_ih,
+            &mut self.w_hh,
+            &mut self.b_ih,
+            &mut self.b_hh,
+            &mut self.h0,
+            &mut self.c0,
+            &mut self.peephole,
+        ] {
+            recycle(std::mem::take(buf));
+        }
+    }
+}
+
 struct Block<'a> {
     rows: usize,
     g: &'a [f32],
@@ -234,7 +251,12 @@ pub fn recurrent_backward(
         true,
     )?;
     col_sums(&dgx, gh, &mut grads.b_ih);
-    col_sums(dgh_all, gh, &mut grads.b_hh);
+    if is_gru {
+        col_sums(dgh_all, gh, &mut grads.b_hh);
+    } else {
+        // Both biases enter the same pre-activation.
+        grads.b_hh.copy_from_slice(&grads.b_ih);
+    }
     recycle(dgx);
     recycle(dgh);
     Ok(grads)

@@ -71,7 +71,8 @@ struct Ctx<'a> {
     reverse: bool,
     /// `W_hhᵀ` (`[H, G·H]`) packed for the GEMM.
     w_hh_t: &'a PackedB,
-    b_hh: Option<&'a [f32]>,
+    /// Added to each step's recurrent projection (see `recurrent_forward`).
+    step_bias: Option<&'a [f32]>,
     peep: Option<&'a [f32]>,
 }
 
@@ -94,18 +95,14 @@ pub fn recurrent_forward(
     }
     let bt = b * t;
     let mut gates = any(bt * gh)?;
-    // The input projection of all steps with the biases folded in (the GRU keeps b_hh apart
-    // because r scales the recurrent n projection including its bias).
-    if bt > 0 && gh > 0 {
+    // The input projection of all steps. The GRU's b_ih is folded in here (r scales the recurrent
+    // n projection including b_hh but not b_ih); the other cells add both biases to each step's
+    // recurrent projection instead, which saves a serial pass over this whole buffer.
+    if is_gru && bt > 0 && gh > 0 {
         for row in gates.chunks_exact_mut(gh) {
             match p.b_ih {
                 Some(bi) => row.copy_from_slice(bi),
                 None => row.fill(0.0),
-            }
-            if let (Some(bb), false) = (p.b_hh, is_gru) {
-                for (r, v) in row.iter_mut().zip(bb) {
-                    *r += v;
-                }
             }
         }
     }
@@ -118,9 +115,15 @@ pub fn recurrent_forward(
         (p.w_ih, 0, 1, i),
         &mut gates,
         gh,
-        true,
+        is_gru,
         true,
     )?;
+    // Bias added to every step's recurrent projection: b_hh for the GRU, b_ih + b_hh otherwise.
+    let step_bias: Option<Vec<f32>> = match (is_gru, p.b_ih, p.b_hh) {
+        (true, _, bh) => bh.map(<[f32]>::to_vec),
+        (false, Some(bi), Some(bh)) => Some(bi.iter().zip(bh).map(|(a, b)| a + b).collect()),
+        (false, bi, bh) => bi.or(bh).map(<[f32]>::to_vec),
+    };
     // `W_hhᵀ` is packed once per sequence instead of by every step's GEMM.
     let w_hh_t = PackedB::new(K, h, gh, (p.w_hh, 0, 1, h))?;
     let mut tape = RecurrentTape {
@@ -147,7 +150,7 @@ pub fn recurrent_forward(
         cell: cfg.cell,
         reverse: cfg.reverse,
         w_hh_t: &w_hh_t,
-        b_hh: p.b_hh,
+        step_bias: step_bias.as_deref(),
         peep: p.peephole,
     };
     let ranges = split_rows(b, row_blocks(&s));
@@ -207,7 +210,7 @@ fn run_block(cx: &Ctx<'_>, bl: Block<'_>) -> Result<(), KernelError> {
     let has_c = cx.cell.has_cell_state();
     let is_gru = cx.cell == RecurrentCell::Gru;
     let mut hm = zeros(if bl.mask.is_some() { rows * h } else { 0 })?;
-    let mut hh = zeros(if is_gru { rows * gh } else { 0 })?;
+    let mut hh = zeros(rows * gh)?;
     let mut live: Vec<FwdRow> = Vec::with_capacity(rows);
     let peep = cx.peep.map_or(std::ptr::null(), <[f32]>::as_ptr);
     let null = std::ptr::null_mut::<f32>();
@@ -229,18 +232,16 @@ fn run_block(cx: &Ctx<'_>, bl: Block<'_>) -> Result<(), KernelError> {
             }
             None => bl.h,
         };
-        if is_gru {
+        // The recurrent projection goes to a contiguous scratch block rather than into the gate
+        // tape in place: the tape's rows for one step lie `T·G·H` floats apart, a power of two in
+        // common configurations, so in-place tiles of C alias to the same cache sets.
+        if let Some(bias) = cx.step_bias {
             for row in hh.chunks_exact_mut(gh) {
-                match cx.b_hh {
-                    Some(bb) => row.copy_from_slice(bb),
-                    None => row.fill(0.0),
-                }
+                row.copy_from_slice(bias);
             }
-            sgemm_prepacked(K, rows, (a, 0, h, 1), cx.w_hh_t, &mut hh, gh, true)?;
-        } else {
-            let c = &mut bl.g[t * gh..];
-            sgemm_prepacked(K, rows, (a, 0, h, 1), cx.w_hh_t, c, steps * gh, true)?;
         }
+        let acc = cx.step_bias.is_some();
+        sgemm_prepacked(K, rows, (a, 0, h, 1), cx.w_hh_t, &mut hh, gh, acc)?;
         live.clear();
         // Raw row pointers come from one base pointer per buffer, taken after the GEMM is done
         // with them, so no reference to these buffers is live while the rows are written.
@@ -257,11 +258,7 @@ fn run_block(cx: &Ctx<'_>, bl: Block<'_>) -> Result<(), KernelError> {
             let at = r * steps + t;
             live.push(FwdRow {
                 g: gp.wrapping_add(at * gh),
-                hh: if is_gru {
-                    hh.as_ptr().wrapping_add(r * gh)
-                } else {
-                    std::ptr::null()
-                },
+                hh: hh.as_ptr().wrapping_add(r * gh),
                 hn: if is_gru {
                     hnp.wrapping_add(at * h)
                 } else {

@@ -30,7 +30,8 @@ pub(super) unsafe fn forward<S: Simd>(s: S, r: &FwdRow, j: usize, coupled: bool)
     // SAFETY: offsets stay below G·H and j + LANES <= H (contract).
     unsafe {
         let c_prev = s.load(r.c.add(j));
-        let mut pf = s.load(r.g.add(of + j));
+        let pre = |o: usize| s.add(s.load(r.g.add(o + j)), s.load(r.hh.add(o + j)));
+        let mut pf = pre(of);
         if peep {
             pf = s.fma(s.load(r.peep.add(h + j)), c_prev, pf);
         }
@@ -38,15 +39,15 @@ pub(super) unsafe fn forward<S: Simd>(s: S, r: &FwdRow, j: usize, coupled: bool)
         let i = if coupled {
             s.sub(one, f)
         } else {
-            let mut pi = s.load(r.g.add(oi + j));
+            let mut pi = pre(oi);
             if peep {
                 pi = s.fma(s.load(r.peep.add(j)), c_prev, pi);
             }
             math::sigmoid(s, pi)
         };
-        let g = math::tanh(s, s.load(r.g.add(og + j)));
+        let g = math::tanh(s, pre(og));
         let c = s.fma(f, c_prev, s.mul(i, g));
-        let mut po = s.load(r.g.add(oo + j));
+        let mut po = pre(oo);
         if peep {
             po = s.fma(s.load(r.peep.add(2 * h + j)), c, po);
         }

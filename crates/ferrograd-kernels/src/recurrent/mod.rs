@@ -237,14 +237,23 @@ fn take_ref<'a, T>(buf: &mut &'a [T], n: usize) -> &'a [T] {
     head
 }
 
-/// Column sums of a row-major `[rows, cols]` matrix, added into `out`.
-fn col_sums(m: &[f32], cols: usize, out: &mut [f32]) {
-    if cols == 0 {
+/// Column sums of a row-major `[rows, cols]` matrix, added into `out`. Large ones split the
+/// columns across the pool (each task streams its part of every row).
+pub(crate) fn col_sums(m: &[f32], cols: usize, out: &mut [f32]) {
+    if cols == 0 || out.len() != cols {
         return;
     }
-    for row in m.chunks_exact(cols) {
-        for (o, v) in out.iter_mut().zip(row) {
-            *o += v;
+    let sum_into = |start: usize, chunk: &mut [f32]| {
+        for row in m.chunks_exact(cols) {
+            let part = &row[start..start + chunk.len()];
+            for (o, v) in chunk.iter_mut().zip(part) {
+                *o += v;
+            }
         }
+    };
+    if m.len() < 1 << 18 {
+        sum_into(0, out);
+    } else {
+        crate::pool::parallel_chunks_mut(out, 64, sum_into);
     }
 }

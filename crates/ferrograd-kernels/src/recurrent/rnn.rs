@@ -14,7 +14,7 @@ use crate::simd::{math, Simd};
 pub(super) unsafe fn elman_forward<S: Simd>(s: S, r: &FwdRow, j: usize, relu: bool) {
     // SAFETY: j + LANES <= H (contract).
     unsafe {
-        let v = s.load(r.g.add(j));
+        let v = s.add(s.load(r.g.add(j)), s.load(r.hh.add(j)));
         // `max(0, v)` keeps a NaN pre-activation NaN, as torch.relu does.
         let y = if relu {
             s.max(s.splat(0.0), v)
@@ -52,8 +52,8 @@ pub(super) unsafe fn ugrnn_forward<S: Simd>(s: S, r: &FwdRow, j: usize) {
     let h = r.hidden;
     // SAFETY: offsets stay below 2H and j + LANES <= H (contract).
     unsafe {
-        let c = math::tanh(s, s.load(r.g.add(j)));
-        let g = math::sigmoid(s, s.load(r.g.add(h + j)));
+        let c = math::tanh(s, s.add(s.load(r.g.add(j)), s.load(r.hh.add(j))));
+        let g = math::sigmoid(s, s.add(s.load(r.g.add(h + j)), s.load(r.hh.add(h + j))));
         let hp = s.load(r.h.add(j));
         s.store(r.g.add(j), c);
         s.store(r.g.add(h + j), g);

@@ -6,9 +6,10 @@
 
 /// One batch row at one step of the forward pass.
 ///
-/// `g` holds the gate pre-activations on entry and the activations on exit (`G·H` floats).
-/// `hh` is the GRU's recurrent projection (with `b_hh`, `3H`), `hn` receives its `n` part for the
-/// backward; both are null for other cells. `h` / `c` hold the previous state on entry and the new
+/// `g` holds the input side of the gate pre-activations (with the biases) on entry and the
+/// activations on exit (`G·H` floats); `hh` is the recurrent projection `W_hh h` of this step
+/// (`G·H`, plus `b_hh` for the GRU, whose `hn` receives the `n` part for the backward; `hn` is null
+/// for other cells). `h` / `c` hold the previous state on entry and the new
 /// state on exit (`c` is null unless the cell is an LSTM). `peep` is `[3, H]` or null.
 #[derive(Clone, Copy)]
 pub(super) struct FwdRow {

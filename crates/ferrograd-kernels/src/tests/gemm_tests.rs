@@ -144,6 +144,8 @@ fn gemm_every_simd_level() {
             (1, 45, 300),
             (45, 1, 300),
             (15, 33, 257),
+            // 15–16 rows take two 8-row tiles with AVX-512; k crosses the KC block.
+            (16, 40, 600),
             (29, 70, 40),
             (6, 16, 8),
         ] {

@@ -71,11 +71,19 @@ fn run(cell: RecurrentCell, dims: RecurrentDims, seed: u64, rows: std::ops::Rang
         need_input: true,
         ..Default::default()
     };
-    let g = recurrent_backward(&cfg, &p, &x, &tape, &up).unwrap();
+    let mut g = recurrent_backward(&cfg, &p, &x, &tape, &up).unwrap();
+    let take = |v: &mut Vec<f32>| std::mem::take(v);
     Run {
         out: tape.output.clone(),
         h_n: tape.h_n.clone(),
-        grads: vec![g.x, g.w_ih, g.w_hh, g.b_ih, g.h0, g.c0],
+        grads: vec![
+            take(&mut g.x),
+            take(&mut g.w_ih),
+            take(&mut g.w_hh),
+            take(&mut g.b_ih),
+            take(&mut g.h0),
+            take(&mut g.c0),
+        ],
     }
 }
 
@@ -125,6 +133,24 @@ fn row_blocks_match_single_rows() {
             assert!(
                 (x - y).abs() <= 1e-3 * (1.0 + y.abs()),
                 "{cell:?} dW_ih: {x} vs {y}"
+            );
+        }
+    }
+}
+
+#[test]
+fn column_sums_split_across_threads() {
+    let _g = THREAD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    crate::set_num_threads(2).unwrap();
+    for &(rows, cols) in &[(3, 5), (700, 1000), (300, 1030)] {
+        let m = data(rows * cols, 9, -1.0, 1.0);
+        let mut got = vec![1.0f32; cols];
+        crate::recurrent::col_sums(&m, cols, &mut got);
+        for (j, g) in got.iter().enumerate() {
+            let want: f64 = 1.0 + (0..rows).map(|r| m[r * cols + j] as f64).sum::<f64>();
+            assert!(
+                (*g as f64 - want).abs() < 1e-3,
+                "{rows}x{cols} column {j}: {g} vs {want}"
             );
         }
     }
