@@ -231,7 +231,10 @@ impl NativeModel {
     #[napi(catch_unwind)]
     pub fn buffer_names(&self) -> Result<Vec<String>, ErrorCode> {
         with_slot(&self.shared, "buffers", |s| {
-            Ok(named_buffers(s.model()).into_iter().map(|(n, _)| n).collect())
+            Ok(named_buffers(s.model())
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect())
         })
     }
 
