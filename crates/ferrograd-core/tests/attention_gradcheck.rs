@@ -345,3 +345,33 @@ fn fused_layer_norm_gradcheck_and_matches_composed() {
         .layer_norm(Some(&b.narrow(0, 0, 3).unwrap()), None, 1e-5)
         .is_err());
 }
+
+#[test]
+fn packed_self_attention_matches_the_head_layout_and_gradchecks() {
+    let (b, l, h, d) = (2, 5, 2, 3);
+    let qkv = randn(&[b, l, 3 * h * d], 1);
+    let o = AttentionOptions {
+        key_padding_mask: Some(padding(b, l, &[0, 2])),
+        causal: true,
+        ..Default::default()
+    };
+    let got = Tensor::packed_self_attention(&qkv, h, &o).unwrap();
+    let parts = qkv
+        .reshape(&[b as isize, l as isize, 3, h as isize, d as isize])
+        .unwrap()
+        .permute(&[2, 0, 3, 1, 4])
+        .unwrap();
+    let part = |i| parts.narrow(0, i, 1).unwrap().squeeze(Some(0)).unwrap();
+    let want = Tensor::scaled_dot_product_attention(&part(0), &part(1), &part(2), &o)
+        .unwrap()
+        .permute(&[0, 2, 1, 3])
+        .unwrap()
+        .reshape(&[b as isize, l as isize, (h * d) as isize])
+        .unwrap();
+    assert_close(&got.to_vec(), &want.to_vec(), 1e-5, 1e-6, "packed");
+    let f = |x: &[Tensor]| Tensor::packed_self_attention(&x[0], h, &o);
+    if let Err(e) = check_gradients(f, &[qkv], EPS, ATOL, RTOL) {
+        panic!("packed: {e}");
+    }
+    assert!(Tensor::packed_self_attention(&randn(&[2, 5, 10], 1), 2, &o).is_err());
+}
