@@ -375,3 +375,28 @@ fn packed_self_attention_matches_the_head_layout_and_gradchecks() {
     }
     assert!(Tensor::packed_self_attention(&randn(&[2, 5, 10], 1), 2, &o).is_err());
 }
+
+#[test]
+fn fused_linear_gradcheck_and_matches_matmul() {
+    let x = randn(&[2, 3, 4], 1);
+    let w = randn(&[5, 4], 2);
+    let b = randn(&[5], 3);
+    let f = |t: &[Tensor]| t[0].linear(&t[1], Some(&t[2]));
+    if let Err(e) = check_gradients(f, &[x.clone(), w.clone(), b.clone()], EPS, ATOL, RTOL) {
+        panic!("linear: {e}");
+    }
+    let g = |t: &[Tensor]| t[0].linear(&t[1], None);
+    if let Err(e) = check_gradients(g, &[x.clone(), w.clone()], EPS, ATOL, RTOL) {
+        panic!("linear without bias: {e}");
+    }
+    let want = x
+        .matmul(&w.transpose(0, 1).unwrap())
+        .unwrap()
+        .add(&b)
+        .unwrap();
+    let got = x.linear(&w, Some(&b)).unwrap();
+    assert_eq!(got.dims(), [2, 3, 5]);
+    assert_close(&got.to_vec(), &want.to_vec(), 1e-5, 1e-6, "linear");
+    assert!(x.linear(&w.transpose(0, 1).unwrap(), None).is_err());
+    assert!(x.linear(&w, Some(&x)).is_err());
+}
