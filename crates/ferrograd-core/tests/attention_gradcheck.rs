@@ -400,3 +400,17 @@ fn fused_linear_gradcheck_and_matches_matmul() {
     assert!(x.linear(&w.transpose(0, 1).unwrap(), None).is_err());
     assert!(x.linear(&w, Some(&x)).is_err());
 }
+
+#[test]
+fn fused_linear_relu_gradcheck_and_matches() {
+    let x = common::away_from_zero(&[3, 4], 1);
+    let w = randn(&[5, 4], 2);
+    let b = randn(&[5], 3);
+    let want = x.linear(&w, Some(&b)).unwrap().relu().unwrap();
+    let got = x.linear_relu(&w, Some(&b)).unwrap();
+    assert_close(&got.to_vec(), &want.to_vec(), 1e-6, 1e-6, "linear_relu");
+    let f = |t: &[Tensor]| t[0].linear_relu(&t[1], Some(&t[2]));
+    if let Err(e) = check_gradients(f, &[x, w, b], EPS, ATOL, RTOL) {
+        panic!("linear_relu: {e}");
+    }
+}

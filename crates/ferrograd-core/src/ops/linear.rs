@@ -16,6 +16,8 @@ struct LinearBackward {
     rows: usize,
     inf: usize,
     outf: usize,
+    /// The output went through a ReLU: the gradient is masked by `output > 0` first.
+    relu: bool,
 }
 
 impl FusedBackward for LinearBackward {
@@ -26,9 +28,24 @@ impl FusedBackward for LinearBackward {
     fn backward(
         &self,
         inputs: &[Tensor],
-        _output: &Tensor,
+        output: &Tensor,
         grad: &Tensor,
     ) -> Result<Vec<Option<Tensor>>> {
+        let masked;
+        let grad = if self.relu {
+            let mut g = grad.to_vec();
+            output.with_contiguous(|y| {
+                for (gv, &yv) in g.iter_mut().zip(y) {
+                    if yv <= 0.0 {
+                        *gv = 0.0;
+                    }
+                }
+            });
+            masked = Tensor::from_vec(g, grad.dims())?;
+            &masked
+        } else {
+            grad
+        };
         let (x, w) = match inputs {
             [x, w, ..] => (x, w),
             _ => return Err(Error::invalid("Linear", "backward needs x and w")),
@@ -73,6 +90,16 @@ impl Tensor {
     /// `x · weightᵀ + bias` over the last axis of `x [..., in]`, with `weight [out, in]` and
     /// `bias [out]` (torch's layout). One fused op with a first-order backward.
     pub fn linear(&self, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
+        self.linear_with(weight, bias, false)
+    }
+
+    /// `relu(x · weightᵀ + bias)` as one fused op (the feed-forward block of a transformer):
+    /// the ReLU is applied in place and its mask read back from the output in the backward.
+    pub fn linear_relu(&self, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
+        self.linear_with(weight, bias, true)
+    }
+
+    fn linear_with(&self, weight: &Tensor, bias: Option<&Tensor>, relu: bool) -> Result<Tensor> {
         let (o, i) = match *weight.dims() {
             [o, i] => (o, i),
             _ => {
@@ -119,6 +146,14 @@ impl Tensor {
         self.with_contiguous(|xs| {
             weight.with_contiguous(|ws| sgemm(n, o, i, xs, i, 1, ws, 1, i, &mut y, o, true))
         })?;
+        if relu {
+            // NaN stays NaN, as torch.relu.
+            for v in &mut y {
+                if *v < 0.0 {
+                    *v = 0.0;
+                }
+            }
+        }
         let mut shape = self.dims().to_vec();
         if let Some(last) = shape.last_mut() {
             *last = o;
@@ -133,6 +168,7 @@ impl Tensor {
                 rows: n,
                 inf: i,
                 outf: o,
+                relu,
             }),
         )
     }
