@@ -414,3 +414,64 @@ fn fused_linear_relu_gradcheck_and_matches() {
         panic!("linear_relu: {e}");
     }
 }
+
+#[test]
+fn fused_layer_norm_wide_rows_match_composed_forward_and_backward() {
+    // 40 columns: full SIMD vectors plus a tail at every vector width.
+    for cols in [40usize, 128] {
+        let x = randn(&[1100, cols], 1)
+            .mul_scalar(3.0)
+            .unwrap()
+            .add_scalar(1.0)
+            .unwrap();
+        let w = randn(&[cols], 2);
+        let b = randn(&[cols], 3);
+        let gy = randn(&[1100, cols], 4);
+        let run = |fused: bool| {
+            let leaves: Vec<Tensor> = [&x, &w, &b]
+                .iter()
+                .map(|t| {
+                    let l = t.detach();
+                    l.set_requires_grad(true).unwrap();
+                    l
+                })
+                .collect();
+            let y = if fused {
+                leaves[0]
+                    .layer_norm(Some(&leaves[1]), Some(&leaves[2]), 1e-5)
+                    .unwrap()
+            } else {
+                let mean = leaves[0].mean(Some(&[-1]), true).unwrap();
+                let var = leaves[0].var(Some(&[-1]), true, 0).unwrap();
+                leaves[0]
+                    .sub(&mean)
+                    .unwrap()
+                    .div(&var.add_scalar(1e-5).unwrap().sqrt().unwrap())
+                    .unwrap()
+                    .mul(&leaves[1])
+                    .unwrap()
+                    .add(&leaves[2])
+                    .unwrap()
+            };
+            y.mul(&gy)
+                .unwrap()
+                .sum(None, false)
+                .unwrap()
+                .backward()
+                .unwrap();
+            let mut out = vec![y.to_vec()];
+            out.extend(leaves.iter().map(|l| l.grad().unwrap().to_vec()));
+            out
+        };
+        let (f, c) = (run(true), run(false));
+        for (i, (a, e)) in f.iter().zip(&c).enumerate() {
+            assert_close(
+                a,
+                e,
+                1e-3,
+                1e-4,
+                &format!("layer_norm cols {cols} result {i}"),
+            );
+        }
+    }
+}
