@@ -33,13 +33,13 @@ impl FusedBackward for LinearBackward {
     ) -> Result<Vec<Option<Tensor>>> {
         let masked;
         let grad = if self.relu {
-            let mut g = grad.to_vec();
-            output.with_contiguous(|y| {
-                for (gv, &yv) in g.iter_mut().zip(y) {
-                    if yv <= 0.0 {
-                        *gv = 0.0;
+            let mut g = crate::alloc::overwritten(OP, grad.numel())?;
+            grad.with_contiguous(|gs| {
+                output.with_contiguous(|y| {
+                    for ((o, &gv), &yv) in g.iter_mut().zip(gs).zip(y) {
+                        *o = if yv > 0.0 || yv.is_nan() { gv } else { 0.0 };
                     }
-                }
+                })
             });
             masked = Tensor::from_vec(g, grad.dims())?;
             &masked
