@@ -147,11 +147,10 @@ impl Tensor {
             weight.with_contiguous(|ws| sgemm(n, o, i, xs, i, 1, ws, 1, i, &mut y, o, true))
         })?;
         if relu {
-            // NaN stays NaN, as torch.relu.
+            // A select, not a branch (random signs would mispredict half the time); NaN stays
+            // NaN, as torch.relu.
             for v in &mut y {
-                if *v < 0.0 {
-                    *v = 0.0;
-                }
+                *v = if *v < 0.0 { 0.0 } else { *v };
             }
         }
         let mut shape = self.dims().to_vec();
