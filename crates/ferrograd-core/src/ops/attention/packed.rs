@@ -52,6 +52,11 @@ struct PackedBackward {
     lse: Vec<f32>,
     /// The kernel's output in head layout (the op's output is the merged copy).
     out: Vec<f32>,
+    /// q, k, v in head layout, kept from the forward (as large as the input; saves three
+    /// strided copies in the backward).
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v: Vec<f32>,
 }
 
 impl FusedBackward for PackedBackward {
@@ -71,12 +76,7 @@ impl FusedBackward for PackedBackward {
         let g = &self.g;
         let n = g.b * g.h * g.lq * g.d;
         let fill = |len| crate::alloc::overwritten(OP, len);
-        let (mut q, mut k, mut v, mut dout) = (fill(n)?, fill(n)?, fill(n)?, fill(n)?);
-        qkv.with_contiguous(|s| {
-            split(g, s, 0, &mut q);
-            split(g, s, 1, &mut k);
-            split(g, s, 2, &mut v);
-        });
+        let mut dout = fill(n)?;
         // The gradient arrives as [B, L, H·D]: a packed array with one part.
         grad.with_contiguous(|s| {
             for (bh, dst) in dout.chunks_mut(g.lq * g.d).enumerate() {
@@ -97,9 +97,9 @@ impl FusedBackward for PackedBackward {
             seed: self.seed,
         };
         let saved = AttentionSaved {
-            q: &q,
-            k: &k,
-            v: &v,
+            q: &self.q,
+            k: &self.k,
+            v: &self.v,
             out: &self.out,
             lse: &self.lse,
         };
@@ -109,7 +109,7 @@ impl FusedBackward for PackedBackward {
         merge(g, &dq, 0, 3, &mut dqkv);
         merge(g, &dk, 1, 3, &mut dqkv);
         merge(g, &dv, 2, 3, &mut dqkv);
-        for buf in [q, k, v, dout, dq, dk, dv] {
+        for buf in [dout, dq, dk, dv] {
             crate::alloc::recycle(buf);
         }
         Ok(vec![Some(Tensor::from_vec(dqkv, qkv.dims())?)])
@@ -183,9 +183,6 @@ impl Tensor {
         }
         let mut merged = fill(n)?;
         merge(&g, &out, 0, 1, &mut merged);
-        for buf in [q, k, v] {
-            crate::alloc::recycle(buf);
-        }
         let rule = PackedBackward {
             g,
             scale,
@@ -195,6 +192,9 @@ impl Tensor {
             masks,
             lse,
             out,
+            q,
+            k,
+            v,
         };
         Tensor::fused(merged, &[b, l, heads * d], &[qkv], Arc::new(rule))
     }
