@@ -475,3 +475,48 @@ fn fused_layer_norm_wide_rows_match_composed_forward_and_backward() {
         }
     }
 }
+
+#[test]
+fn packed_self_attention_many_heads_matches_the_head_layout() {
+    // 64 heads: the layout copies split across threads.
+    let (b, l, h, d) = (16, 20, 4, 8);
+    let qkv = randn(&[b, l, 3 * h * d], 5);
+    qkv.set_requires_grad(true).unwrap();
+    let o = AttentionOptions::default();
+    let got = Tensor::packed_self_attention(&qkv, h, &o).unwrap();
+    let gy = randn(got.dims(), 6);
+    got.mul(&gy)
+        .unwrap()
+        .sum(None, false)
+        .unwrap()
+        .backward()
+        .unwrap();
+    let g1 = qkv.grad().unwrap().to_vec();
+    qkv.zero_grad();
+    let parts = qkv
+        .reshape(&[b as isize, l as isize, 3, h as isize, d as isize])
+        .unwrap()
+        .permute(&[2, 0, 3, 1, 4])
+        .unwrap();
+    let part = |i| parts.narrow(0, i, 1).unwrap().squeeze(Some(0)).unwrap();
+    let want = Tensor::scaled_dot_product_attention(&part(0), &part(1), &part(2), &o)
+        .unwrap()
+        .permute(&[0, 2, 1, 3])
+        .unwrap()
+        .reshape(&[b as isize, l as isize, (h * d) as isize])
+        .unwrap();
+    want.mul(&gy)
+        .unwrap()
+        .sum(None, false)
+        .unwrap()
+        .backward()
+        .unwrap();
+    assert_close(&got.to_vec(), &want.to_vec(), 1e-5, 1e-6, "packed output");
+    assert_close(
+        &g1,
+        &qkv.grad().unwrap().to_vec(),
+        1e-4,
+        1e-5,
+        "packed grad",
+    );
+}

@@ -20,10 +20,12 @@
 
 mod backward;
 mod forward;
+mod layout;
 mod tile;
 
 pub use backward::{attention_backward, AttentionSaved};
 pub use forward::{attention_forward, attention_probs};
+pub use layout::{heads_from_packed, heads_to_packed};
 pub use tile::dropout_keep;
 
 use crate::error::KernelError;

@@ -4,42 +4,33 @@
 
 use std::sync::Arc;
 
-use ferrograd_kernels::{
-    attention_backward, attention_forward, AttentionDims, AttentionParams, AttentionSaved, MaskView,
-};
-
 use super::masks::{prepare, OwnedMask};
 use super::AttentionOptions;
 use crate::error::{Error, Result};
 use crate::fused::FusedBackward;
 use crate::tensor::Tensor;
+use ferrograd_kernels::{
+    attention_backward, attention_forward, heads_from_packed, heads_to_packed, AttentionDims,
+    AttentionParams, AttentionSaved, MaskView,
+};
 
 const OP: &str = "packedSelfAttention";
 
-/// Copies part `p` (0 = q, 1 = k, 2 = v) of a packed `[B, L, 3, H, D]` array into `[B, H, L, D]`.
-fn split(g: &AttentionDims, packed: &[f32], p: usize, out: &mut [f32]) {
-    let (h, l, d) = (g.h, g.lq, g.d);
-    let e = h * d;
-    for (bh, dst) in out.chunks_mut(l * d).enumerate() {
-        let (b, hh) = (bh / h, bh % h);
-        for (i, row) in dst.chunks_mut(d).enumerate() {
-            let src = ((b * l + i) * 3 + p) * e + hh * d;
-            row.copy_from_slice(&packed[src..src + d]);
-        }
-    }
+/// Part `p` (0 = q, 1 = k, 2 = v) of a packed `[B, L, 3, H, D]` array into `[B, H, L, D]`.
+fn split(g: &AttentionDims, packed: &[f32], p: usize, out: &mut [f32]) -> Result<()> {
+    heads_from_packed(g.b, g.h, g.lq, g.d, 3, p, packed, out).map_err(|e| Error::from_kernel(OP, e))
 }
 
-/// Stores `[B, H, L, D]` as part `p` of a packed `[B, L, parts, H, D]` array.
-fn merge(g: &AttentionDims, heads: &[f32], p: usize, parts: usize, packed: &mut [f32]) {
-    let (h, l, d) = (g.h, g.lq, g.d);
-    let e = h * d;
-    for (bh, src) in heads.chunks(l * d).enumerate() {
-        let (b, hh) = (bh / h, bh % h);
-        for (i, row) in src.chunks(d).enumerate() {
-            let dst = ((b * l + i) * parts + p) * e + hh * d;
-            packed[dst..dst + d].copy_from_slice(row);
-        }
-    }
+/// `[B, H, L, D]` stored as part `p` of a packed `[B, L, parts, H, D]` array.
+fn merge(
+    g: &AttentionDims,
+    heads: &[f32],
+    p: usize,
+    parts: usize,
+    packed: &mut [f32],
+) -> Result<()> {
+    heads_to_packed(g.b, g.h, g.lq, g.d, parts, p, heads, packed)
+        .map_err(|e| Error::from_kernel(OP, e))
 }
 
 struct PackedBackward {
@@ -79,14 +70,9 @@ impl FusedBackward for PackedBackward {
         let mut dout = fill(n)?;
         // The gradient arrives as [B, L, H·D]: a packed array with one part.
         grad.with_contiguous(|s| {
-            for (bh, dst) in dout.chunks_mut(g.lq * g.d).enumerate() {
-                let (b, hh) = (bh / g.h, bh % g.h);
-                for (i, row) in dst.chunks_mut(g.d).enumerate() {
-                    let src = (b * g.lq + i) * g.h * g.d + hh * g.d;
-                    row.copy_from_slice(&s[src..src + g.d]);
-                }
-            }
-        });
+            heads_from_packed(g.b, g.h, g.lq, g.d, 1, 0, s, &mut dout)
+                .map_err(|e| Error::from_kernel(OP, e))
+        })?;
         let (mut dq, mut dk, mut dv) = (fill(n)?, fill(n)?, fill(n)?);
         let views: Vec<MaskView<'_>> = self.masks.iter().map(OwnedMask::view).collect();
         let p = AttentionParams {
@@ -106,9 +92,9 @@ impl FusedBackward for PackedBackward {
         attention_backward(g, &p, &saved, &dout, &mut dq, &mut dk, &mut dv)
             .map_err(|e| Error::from_kernel("PackedSelfAttention", e))?;
         let mut dqkv = fill(3 * n)?;
-        merge(g, &dq, 0, 3, &mut dqkv);
-        merge(g, &dk, 1, 3, &mut dqkv);
-        merge(g, &dv, 2, 3, &mut dqkv);
+        merge(g, &dq, 0, 3, &mut dqkv)?;
+        merge(g, &dk, 1, 3, &mut dqkv)?;
+        merge(g, &dv, 2, 3, &mut dqkv)?;
         for buf in [dout, dq, dk, dv] {
             crate::alloc::recycle(buf);
         }
@@ -162,11 +148,11 @@ impl Tensor {
         let n = b * heads * l * d;
         let fill = |len| crate::alloc::overwritten(OP, len);
         let (mut q, mut k, mut v) = (fill(n)?, fill(n)?, fill(n)?);
-        qkv.with_contiguous(|s| {
-            split(&g, s, 0, &mut q);
-            split(&g, s, 1, &mut k);
-            split(&g, s, 2, &mut v);
-        });
+        qkv.with_contiguous(|s| -> Result<()> {
+            split(&g, s, 0, &mut q)?;
+            split(&g, s, 1, &mut k)?;
+            split(&g, s, 2, &mut v)
+        })?;
         let mut out = fill(n)?;
         let mut lse = vec![0.0; b * heads * l];
         {
@@ -182,7 +168,7 @@ impl Tensor {
                 .map_err(|e| Error::from_kernel(OP, e))?;
         }
         let mut merged = fill(n)?;
-        merge(&g, &out, 0, 1, &mut merged);
+        merge(&g, &out, 0, 1, &mut merged)?;
         let rule = PackedBackward {
             g,
             scale,
