@@ -50,6 +50,16 @@ struct PackedBackward {
     v: Vec<f32>,
 }
 
+impl Drop for PackedBackward {
+    // The saved head-layout buffers go back to the pool: the next training step asks for the
+    // same sizes, and fresh pages would cost a fault per 4 KiB.
+    fn drop(&mut self) {
+        for buf in [&mut self.q, &mut self.k, &mut self.v, &mut self.out] {
+            crate::alloc::recycle(std::mem::take(buf));
+        }
+    }
+}
+
 impl FusedBackward for PackedBackward {
     fn name(&self) -> &'static str {
         "PackedSelfAttention"
