@@ -520,3 +520,24 @@ fn packed_self_attention_many_heads_matches_the_head_layout() {
         "packed grad",
     );
 }
+
+#[test]
+fn degenerate_sizes_are_errors_or_empty_not_panics() {
+    let q0 = Tensor::zeros(&[1, 1, 2, 0]);
+    let v = Tensor::zeros(&[1, 1, 2, 3]);
+    let o = AttentionOptions::default();
+    assert!(Tensor::scaled_dot_product_attention(&q0, &q0, &v, &o).is_err());
+    // An empty value dimension gives an empty output and zero gradients.
+    let q = randn(&[1, 2, 3, 4], 1);
+    q.set_requires_grad(true).unwrap();
+    let v0 = Tensor::zeros(&[1, 2, 3, 0]);
+    let out = Tensor::scaled_dot_product_attention(&q, &q, &v0, &o).unwrap();
+    assert_eq!(out.dims(), [1, 2, 3, 0]);
+    out.sum(None, false).unwrap().backward().unwrap();
+    assert!(q.grad().unwrap().to_vec().iter().all(|&g| g == 0.0));
+    assert!(Tensor::packed_self_attention(&Tensor::zeros(&[1, 2, 0]), 1, &o).is_err());
+    assert!(randn(&[2, 3], 1)
+        .linear(&Tensor::zeros(&[0, 3]), None)
+        .is_err());
+    assert!(Tensor::zeros(&[2, 0]).layer_norm(None, None, 1e-5).is_err());
+}

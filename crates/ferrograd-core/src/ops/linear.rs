@@ -101,11 +101,14 @@ impl Tensor {
 
     fn linear_with(&self, weight: &Tensor, bias: Option<&Tensor>, relu: bool) -> Result<Tensor> {
         let (o, i) = match *weight.dims() {
-            [o, i] => (o, i),
+            [o, i] if o > 0 => (o, i),
             _ => {
                 return Err(Error::shape(
                     OP,
-                    format!("weight must be [out, in], got {:?}", weight.dims()),
+                    format!(
+                        "weight must be [out, in] with out > 0, got {:?}",
+                        weight.dims()
+                    ),
                 ))
             }
         };

@@ -45,7 +45,8 @@ pub fn attention_backward(
     dq.fill(0.0);
     dk.fill(0.0);
     dv.fill(0.0);
-    if g.b == 0 || g.h == 0 || g.lq == 0 || g.lk == 0 {
+    // An empty value dimension means an empty output: every gradient is zero.
+    if g.b == 0 || g.h == 0 || g.lq == 0 || g.lk == 0 || g.dv == 0 {
         return Ok(());
     }
     let tasks: Vec<_> = dq

@@ -132,10 +132,10 @@ impl Tensor {
                 ))
             }
         };
-        if heads == 0 || e3 % (3 * heads) != 0 {
+        if heads == 0 || e3 == 0 || e3 % (3 * heads) != 0 {
             return Err(Error::invalid(
                 OP,
-                format!("the last dimension ({e3}) must be 3 · heads ({heads}) · head_dim"),
+                format!("the last dimension ({e3}) must be 3 · heads ({heads}) · head_dim with head_dim > 0"),
             ));
         }
         if !(0.0..1.0).contains(&options.dropout_p) {
