@@ -106,8 +106,8 @@ impl Module for TorchLinear {
     fn config(&self) -> Option<serde_json::Value> {
         Some(serde_json::json!({
             "type": "TorchLinear",
-            "in_features": self.weight.dims()[1],
-            "out_features": self.weight.dims()[0],
+            "in_features": self.weight.dims().get(1),
+            "out_features": self.weight.dims().first(),
             "bias": self.bias.is_some(),
         }))
     }

@@ -33,7 +33,9 @@ impl Embedding {
         Ok(TiedOutput {
             weight: self.weight.clone(),
             bias: if bias {
-                Some(parameter(Tensor::zeros(&[self.weight.dims()[0]]))?)
+                Some(parameter(Tensor::zeros(
+                    self.weight.dims().get(..1).unwrap_or(&[0]),
+                ))?)
             } else {
                 None
             },
