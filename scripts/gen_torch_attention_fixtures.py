@@ -11,7 +11,11 @@ inference fast path is not taken), rounds its weights and the inputs to float32,
 and stores: the module config, the state_dict by torch's names, the inputs (float32 values; key
 padding masks as 0/1, attention masks as additive floats with -inf), the output(s), and the
 gradients of loss = sum(out * proj) with respect to every float input and every parameter.
-Read by ``crates/ferrograd-nn/tests/attention_parity.rs``.
+Read by ``crates/ferrograd-nn/tests/attention_parity.rs``. Also writes
+``fixtures/torch/attention_encoder_layer.safetensors`` (torch's ``state_dict`` of one
+TransformerEncoderLayer saved with ``safetensors.torch.save_file``; case
+``safetensors_encoder_layer`` holds its input and output) so the Rust test loads weights from a
+file torch wrote.
 """
 
 import json
@@ -153,9 +157,27 @@ def transformer_case(name, norm_first, b=2, s=5, t=4, d=8, h=2, ff=16):
                   {"src_key_padding_mask": spm, "memory_key_padding_mask": spm}, [out], gen)
 
 
+def save_safetensors(name, module):
+    """torch's own state_dict file for the Rust loader test (needs the `safetensors` package)."""
+    try:
+        from safetensors.torch import save_file
+    except ImportError:
+        print("safetensors not installed: attention safetensors fixture not rewritten")
+        return
+    state = {k: v.detach().float().contiguous() for k, v in module.state_dict().items()}
+    path = os.path.join(os.path.dirname(OUT), name)
+    save_file(state, path, metadata={"generator": "scripts/gen_torch_attention_fixtures.py"})
+
+
 def main():
     torch.manual_seed(0)
-    cases = [
+    gen = torch.Generator().manual_seed(zlib.crc32(b"safetensors"))
+    layer = prepare(nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True), gen)
+    save_safetensors("attention_encoder_layer.safetensors", layer)
+    x = rand(gen, 2, 5, 8)
+    st_case = finish("safetensors_encoder_layer", "safetensors", {"d_model": 8, "nhead": 2, "dim_feedforward": 16, "activation": "relu", "norm_first": False},
+                     layer, {"src": x.requires_grad_(True)}, {}, [layer(x)], gen)
+    cases = [st_case,
         mha_case("mha_self", 8, 2, 2, 5, 5),
         mha_case("mha_self_weights_causal_padding", 8, 2, 2, 5, 5, need_weights=True, pads=[0, 2], causal_mask=True),
         mha_case("mha_cross_packed", 8, 4, 2, 3, 6, self_attn=False, pads=[1, 3], need_weights=True),

@@ -74,6 +74,18 @@ pub(crate) fn filled(op: &'static str, len: usize, value: f32) -> Result<Vec<f32
     Ok(data)
 }
 
+/// A buffer of `len` elements whose contents are unspecified (a recycled buffer keeps its old
+/// values): for results that a kernel overwrites completely, so the zero fill of [`filled`] —
+/// a full extra pass over the result — is skipped.
+pub(crate) fn overwritten(op: &'static str, len: usize) -> Result<Vec<f32>> {
+    if len >= POOL_MIN_LEN {
+        if let Some(buf) = take(len) {
+            return Ok(buf);
+        }
+    }
+    filled(op, len, 0.0)
+}
+
 /// An empty vector with room for `len` items, or a `ValueError` naming `op` (for index and window
 /// tables whose size follows a user-given output size).
 pub(crate) fn vec_with_capacity<T>(op: &'static str, len: usize) -> Result<Vec<T>> {

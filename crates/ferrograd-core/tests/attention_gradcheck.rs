@@ -345,3 +345,199 @@ fn fused_layer_norm_gradcheck_and_matches_composed() {
         .layer_norm(Some(&b.narrow(0, 0, 3).unwrap()), None, 1e-5)
         .is_err());
 }
+
+#[test]
+fn packed_self_attention_matches_the_head_layout_and_gradchecks() {
+    let (b, l, h, d) = (2, 5, 2, 3);
+    let qkv = randn(&[b, l, 3 * h * d], 1);
+    let o = AttentionOptions {
+        key_padding_mask: Some(padding(b, l, &[0, 2])),
+        causal: true,
+        ..Default::default()
+    };
+    let got = Tensor::packed_self_attention(&qkv, h, &o).unwrap();
+    let parts = qkv
+        .reshape(&[b as isize, l as isize, 3, h as isize, d as isize])
+        .unwrap()
+        .permute(&[2, 0, 3, 1, 4])
+        .unwrap();
+    let part = |i| parts.narrow(0, i, 1).unwrap().squeeze(Some(0)).unwrap();
+    let want = Tensor::scaled_dot_product_attention(&part(0), &part(1), &part(2), &o)
+        .unwrap()
+        .permute(&[0, 2, 1, 3])
+        .unwrap()
+        .reshape(&[b as isize, l as isize, (h * d) as isize])
+        .unwrap();
+    assert_close(&got.to_vec(), &want.to_vec(), 1e-5, 1e-6, "packed");
+    let f = |x: &[Tensor]| Tensor::packed_self_attention(&x[0], h, &o);
+    if let Err(e) = check_gradients(f, &[qkv], EPS, ATOL, RTOL) {
+        panic!("packed: {e}");
+    }
+    assert!(Tensor::packed_self_attention(&randn(&[2, 5, 10], 1), 2, &o).is_err());
+}
+
+#[test]
+fn fused_linear_gradcheck_and_matches_matmul() {
+    let x = randn(&[2, 3, 4], 1);
+    let w = randn(&[5, 4], 2);
+    let b = randn(&[5], 3);
+    let f = |t: &[Tensor]| t[0].linear(&t[1], Some(&t[2]));
+    if let Err(e) = check_gradients(f, &[x.clone(), w.clone(), b.clone()], EPS, ATOL, RTOL) {
+        panic!("linear: {e}");
+    }
+    let g = |t: &[Tensor]| t[0].linear(&t[1], None);
+    if let Err(e) = check_gradients(g, &[x.clone(), w.clone()], EPS, ATOL, RTOL) {
+        panic!("linear without bias: {e}");
+    }
+    let want = x
+        .matmul(&w.transpose(0, 1).unwrap())
+        .unwrap()
+        .add(&b)
+        .unwrap();
+    let got = x.linear(&w, Some(&b)).unwrap();
+    assert_eq!(got.dims(), [2, 3, 5]);
+    assert_close(&got.to_vec(), &want.to_vec(), 1e-5, 1e-6, "linear");
+    assert!(x.linear(&w.transpose(0, 1).unwrap(), None).is_err());
+    assert!(x.linear(&w, Some(&x)).is_err());
+}
+
+#[test]
+fn fused_linear_relu_gradcheck_and_matches() {
+    let x = common::away_from_zero(&[3, 4], 1);
+    let w = randn(&[5, 4], 2);
+    let b = randn(&[5], 3);
+    let want = x.linear(&w, Some(&b)).unwrap().relu().unwrap();
+    let got = x.linear_relu(&w, Some(&b)).unwrap();
+    assert_close(&got.to_vec(), &want.to_vec(), 1e-6, 1e-6, "linear_relu");
+    let f = |t: &[Tensor]| t[0].linear_relu(&t[1], Some(&t[2]));
+    if let Err(e) = check_gradients(f, &[x, w, b], EPS, ATOL, RTOL) {
+        panic!("linear_relu: {e}");
+    }
+}
+
+#[test]
+fn fused_layer_norm_wide_rows_match_composed_forward_and_backward() {
+    // 40 columns: full SIMD vectors plus a tail at every vector width.
+    for cols in [40usize, 128] {
+        let x = randn(&[1100, cols], 1)
+            .mul_scalar(3.0)
+            .unwrap()
+            .add_scalar(1.0)
+            .unwrap();
+        let w = randn(&[cols], 2);
+        let b = randn(&[cols], 3);
+        let gy = randn(&[1100, cols], 4);
+        let run = |fused: bool| {
+            let leaves: Vec<Tensor> = [&x, &w, &b]
+                .iter()
+                .map(|t| {
+                    let l = t.detach();
+                    l.set_requires_grad(true).unwrap();
+                    l
+                })
+                .collect();
+            let y = if fused {
+                leaves[0]
+                    .layer_norm(Some(&leaves[1]), Some(&leaves[2]), 1e-5)
+                    .unwrap()
+            } else {
+                let mean = leaves[0].mean(Some(&[-1]), true).unwrap();
+                let var = leaves[0].var(Some(&[-1]), true, 0).unwrap();
+                leaves[0]
+                    .sub(&mean)
+                    .unwrap()
+                    .div(&var.add_scalar(1e-5).unwrap().sqrt().unwrap())
+                    .unwrap()
+                    .mul(&leaves[1])
+                    .unwrap()
+                    .add(&leaves[2])
+                    .unwrap()
+            };
+            y.mul(&gy)
+                .unwrap()
+                .sum(None, false)
+                .unwrap()
+                .backward()
+                .unwrap();
+            let mut out = vec![y.to_vec()];
+            out.extend(leaves.iter().map(|l| l.grad().unwrap().to_vec()));
+            out
+        };
+        let (f, c) = (run(true), run(false));
+        for (i, (a, e)) in f.iter().zip(&c).enumerate() {
+            assert_close(
+                a,
+                e,
+                1e-3,
+                1e-4,
+                &format!("layer_norm cols {cols} result {i}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn packed_self_attention_many_heads_matches_the_head_layout() {
+    // 64 heads: the layout copies split across threads.
+    let (b, l, h, d) = (16, 20, 4, 8);
+    let qkv = randn(&[b, l, 3 * h * d], 5);
+    qkv.set_requires_grad(true).unwrap();
+    let o = AttentionOptions::default();
+    let got = Tensor::packed_self_attention(&qkv, h, &o).unwrap();
+    let gy = randn(got.dims(), 6);
+    got.mul(&gy)
+        .unwrap()
+        .sum(None, false)
+        .unwrap()
+        .backward()
+        .unwrap();
+    let g1 = qkv.grad().unwrap().to_vec();
+    qkv.zero_grad();
+    let parts = qkv
+        .reshape(&[b as isize, l as isize, 3, h as isize, d as isize])
+        .unwrap()
+        .permute(&[2, 0, 3, 1, 4])
+        .unwrap();
+    let part = |i| parts.narrow(0, i, 1).unwrap().squeeze(Some(0)).unwrap();
+    let want = Tensor::scaled_dot_product_attention(&part(0), &part(1), &part(2), &o)
+        .unwrap()
+        .permute(&[0, 2, 1, 3])
+        .unwrap()
+        .reshape(&[b as isize, l as isize, (h * d) as isize])
+        .unwrap();
+    want.mul(&gy)
+        .unwrap()
+        .sum(None, false)
+        .unwrap()
+        .backward()
+        .unwrap();
+    assert_close(&got.to_vec(), &want.to_vec(), 1e-5, 1e-6, "packed output");
+    assert_close(
+        &g1,
+        &qkv.grad().unwrap().to_vec(),
+        1e-4,
+        1e-5,
+        "packed grad",
+    );
+}
+
+#[test]
+fn degenerate_sizes_are_errors_or_empty_not_panics() {
+    let q0 = Tensor::zeros(&[1, 1, 2, 0]);
+    let v = Tensor::zeros(&[1, 1, 2, 3]);
+    let o = AttentionOptions::default();
+    assert!(Tensor::scaled_dot_product_attention(&q0, &q0, &v, &o).is_err());
+    // An empty value dimension gives an empty output and zero gradients.
+    let q = randn(&[1, 2, 3, 4], 1);
+    q.set_requires_grad(true).unwrap();
+    let v0 = Tensor::zeros(&[1, 2, 3, 0]);
+    let out = Tensor::scaled_dot_product_attention(&q, &q, &v0, &o).unwrap();
+    assert_eq!(out.dims(), [1, 2, 3, 0]);
+    out.sum(None, false).unwrap().backward().unwrap();
+    assert!(q.grad().unwrap().to_vec().iter().all(|&g| g == 0.0));
+    assert!(Tensor::packed_self_attention(&Tensor::zeros(&[1, 2, 0]), 1, &o).is_err());
+    assert!(randn(&[2, 3], 1)
+        .linear(&Tensor::zeros(&[0, 3]), None)
+        .is_err());
+    assert!(Tensor::zeros(&[2, 0]).layer_norm(None, None, 1e-5).is_err());
+}

@@ -37,8 +37,8 @@ mod unary;
 mod testutil;
 
 pub use attention::{
-    attention_backward, attention_forward, attention_probs, dropout_keep, AttentionDims,
-    AttentionParams, AttentionSaved, MaskView,
+    attention_backward, attention_forward, attention_probs, dropout_keep, heads_from_packed,
+    heads_to_packed, AttentionDims, AttentionParams, AttentionSaved, MaskView,
 };
 pub use binary::{binary_contiguous, BinaryOp};
 pub use conv::{conv2d_backward_input, conv2d_backward_weight, conv2d_forward, Conv2dGeometry};

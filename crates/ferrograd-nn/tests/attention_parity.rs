@@ -252,3 +252,24 @@ fn transformer_matches_torch() {
         );
     }
 }
+
+#[test]
+fn encoder_layer_loads_a_state_dict_torch_saved_as_safetensors() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/torch/attention_encoder_layer.safetensors"
+    );
+    let st = ferrograd_nn::io::load_file(path).unwrap();
+    let state: BTreeMap<String, Tensor> = st.tensors().unwrap().into_iter().collect();
+    let case = cases("safetensors").remove(0);
+    let mut c = layer_config(&case["config"]);
+    c.dropout = 0.0;
+    let layer = TransformerEncoderLayer::new(&c, Some(9)).unwrap();
+    load_state_dict(&layer, &state, true).unwrap();
+    let out = layer.forward(&tensor(&case["inputs"]["src"])).unwrap();
+    close(
+        "safetensors encoder layer",
+        &out,
+        &tensor(&case["outputs"][0]),
+    );
+}

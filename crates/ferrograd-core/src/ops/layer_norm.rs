@@ -33,7 +33,7 @@ impl FusedBackward for LayerNormBackward {
             .ok_or_else(|| Error::invalid("LayerNorm", "backward without input"))?;
         let w = if self.has_w { inputs.get(1) } else { None };
         let b = if self.has_b { inputs.last() } else { None };
-        let mut dx = crate::alloc::filled(OP, x.numel(), 0.0)?;
+        let mut dx = crate::alloc::overwritten(OP, x.numel())?;
         let mut dw = vec![0.0; if self.has_w { self.cols } else { 0 }];
         let mut db = vec![0.0; if self.has_b { self.cols } else { 0 }];
         let wv = w.map(Tensor::to_vec);
@@ -107,7 +107,7 @@ impl Tensor {
             ));
         }
         let rows = self.numel() / cols;
-        let mut y = crate::alloc::filled(OP, self.numel(), 0.0)?;
+        let mut y = crate::alloc::overwritten(OP, self.numel())?;
         let mut stats = vec![0.0; rows * 2];
         let (wv, bv) = (weight.map(Tensor::to_vec), bias.map(Tensor::to_vec));
         self.with_contiguous(|xs| {

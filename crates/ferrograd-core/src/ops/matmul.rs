@@ -52,7 +52,12 @@ impl Tensor {
         let total = batch_count
             .checked_mul(m * n)
             .ok_or_else(|| Error::invalid("matmul", "result too large"))?;
-        let mut out = crate::alloc::filled("matmul", total, 0.0)?;
+        // The GEMM overwrites every element unless the inner dimension is empty.
+        let mut out = if k > 0 {
+            crate::alloc::overwritten("matmul", total)?
+        } else {
+            crate::alloc::filled("matmul", total, 0.0)?
+        };
         {
             let a = self.storage().read();
             let b = rhs.storage().read();

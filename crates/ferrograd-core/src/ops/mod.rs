@@ -9,6 +9,7 @@ mod creation;
 mod index;
 mod join;
 mod layer_norm;
+mod linear;
 mod matmul;
 pub(crate) mod pool;
 pub(crate) mod recurrent;

@@ -59,7 +59,7 @@ impl Tensor {
     /// Applies a unary kernel and records it for autograd.
     pub(crate) fn unary(&self, op: UnaryOp) -> Result<Tensor> {
         let out = self.with_contiguous(|x| -> Result<Vec<f32>> {
-            let mut out = crate::alloc::filled("unary", x.len(), 0.0)?;
+            let mut out = crate::alloc::overwritten("unary", x.len())?;
             unary(op, x, &mut out)?;
             Ok(out)
         })?;

@@ -42,7 +42,7 @@ impl Tensor {
         if self.layout().is_contiguous() {
             return Ok(self.clone());
         }
-        let mut out = crate::alloc::filled("contiguous", self.numel(), 0.0)?;
+        let mut out = crate::alloc::overwritten("contiguous", self.numel())?;
         {
             let l = self.layout();
             let data = self.storage().read();

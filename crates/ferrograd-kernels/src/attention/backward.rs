@@ -2,7 +2,7 @@
 //! log-sum-exp, `dS = P ⊙ (dP − D)` with `D_i = Σ dO_i ⊙ O_i`.
 
 use super::forward::run_tasks;
-use super::tile::{apply_dropout, dropout_counter, exp_shift, scores, TileAt};
+use super::tile::{apply_dropout, dropout_counter, exp_shift, scores, softmax_grad, TileAt};
 use super::{check_len, len_of, validate, AttentionDims, AttentionParams, BK, BQ};
 use crate::error::KernelError;
 use crate::gemm::sgemm_in;
@@ -45,7 +45,8 @@ pub fn attention_backward(
     dq.fill(0.0);
     dk.fill(0.0);
     dv.fill(0.0);
-    if g.b == 0 || g.h == 0 || g.lq == 0 || g.lk == 0 {
+    // An empty value dimension means an empty output: every gradient is zero.
+    if g.b == 0 || g.h == 0 || g.lq == 0 || g.lk == 0 || g.dv == 0 {
         return Ok(());
     }
     let tasks: Vec<_> = dq
@@ -161,21 +162,23 @@ fn backward_head(
                 false,
                 false,
             )?;
-            for i in 0..nq {
-                let r = i * BK..i * BK + nk;
-                if p.dropout_p > 0.0 {
+            if p.dropout_p > 0.0 {
+                for i in 0..nq {
                     apply_dropout(
-                        &mut dp[r.clone()],
+                        &mut dp[i * BK..i * BK + nk],
                         p.seed,
                         dropout_counter(g, b, h, q0 + i, j0),
                         p.dropout_p,
                     );
                 }
-                let di = drow[q0 + i];
-                for (x, &pij) in dp[r.clone()].iter_mut().zip(&s[r]) {
-                    *x = pij * (*x - di) * p.scale;
-                }
             }
+            softmax_grad(
+                &mut dp[..nq * BK],
+                &s[..nq * BK],
+                &drow[q0..q0 + nq],
+                nk,
+                p.scale,
+            );
             // dQ_t += dS · K_t
             sgemm_in(
                 K,

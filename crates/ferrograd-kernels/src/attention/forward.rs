@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use super::tile::{apply_dropout, dropout_counter, exp_shift, scores, TileAt};
+use super::tile::{apply_dropout, dropout_counter, exp_shift, row_max, scores, TileAt};
 use super::{validate, AttentionDims, AttentionParams, BK, BQ};
 use crate::error::KernelError;
 use crate::gemm::sgemm_in;
@@ -103,21 +103,18 @@ fn forward_tile(
         scores(g, p, q, k, t, &mut s)?;
         for i in 0..nq {
             let row = &mut s[i * BK..i * BK + t.nk];
-            let rmax = row.iter().fold(f32::NEG_INFINITY, |a, &x| a.max(x));
-            let mnew = m[i].max(rmax);
+            let mnew = m[i].max(row_max(row));
             if mnew == f32::NEG_INFINITY {
                 row.fill(0.0);
                 continue;
             }
-            let alpha = if m[i] == f32::NEG_INFINITY {
-                0.0
-            } else {
-                (m[i] - mnew).exp()
-            };
+            // Earlier tiles left this row's accumulator at zero when its max is still -inf.
+            let first = m[i] == f32::NEG_INFINITY;
+            let alpha = if first { 0.0 } else { (m[i] - mnew).exp() };
             let sum = exp_shift(row, mnew);
             l[i] = l[i] * alpha + sum;
             m[i] = mnew;
-            if alpha != 1.0 {
+            if !first && alpha != 1.0 {
                 for x in &mut o[i * dv..(i + 1) * dv] {
                     *x *= alpha;
                 }
@@ -201,7 +198,7 @@ pub fn attention_probs(
             }
         }
         for row in pt.chunks_mut(g.lk) {
-            let mx = row.iter().fold(f32::NEG_INFINITY, |a, &x| a.max(x));
+            let mx = row_max(row);
             if mx == f32::NEG_INFINITY {
                 row.fill(0.0);
                 continue;

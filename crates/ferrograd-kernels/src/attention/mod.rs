@@ -20,10 +20,12 @@
 
 mod backward;
 mod forward;
+mod layout;
 mod tile;
 
 pub use backward::{attention_backward, AttentionSaved};
 pub use forward::{attention_forward, attention_probs};
+pub use layout::{heads_from_packed, heads_to_packed};
 pub use tile::dropout_keep;
 
 use crate::error::KernelError;
@@ -116,6 +118,12 @@ pub(crate) fn validate(
     check_len(kernel, lens[0], q.len())?;
     check_len(kernel, lens[1], k.len())?;
     check_len(kernel, lens[2], v.len())?;
+    if g.d == 0 {
+        return Err(KernelError::InvalidGeometry {
+            kernel,
+            reason: "the query/key feature size must be positive",
+        });
+    }
     if !(0.0..1.0).contains(&p.dropout_p) {
         return Err(KernelError::InvalidGeometry {
             kernel,

@@ -52,11 +52,16 @@ pub(crate) fn scores(
         false,
         false,
     )?;
+    dispatch(
+        simd_level(),
+        ScaleRows {
+            s: &mut s[..t.nq * BK],
+            nk: t.nk,
+            scale: p.scale,
+        },
+    );
     for i in 0..t.nq {
         let row = &mut s[i * BK..i * BK + t.nk];
-        for x in row.iter_mut() {
-            *x *= p.scale;
-        }
         let qi = t.q0 + i;
         for m in p.masks {
             let mo = t.b * m.sb + t.h * m.sh + qi * m.si + t.j0;
@@ -74,6 +79,114 @@ pub(crate) fn scores(
         }
     }
     Ok(())
+}
+
+/// Multiplies the first `nk` entries of every `BK`-long row by `scale`.
+struct ScaleRows<'a> {
+    s: &'a mut [f32],
+    nk: usize,
+    scale: f32,
+}
+
+impl Kernel for ScaleRows<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<S: Simd>(self, s: S) {
+        let l = S::LANES;
+        let sc = s.splat(self.scale);
+        for row in self.s.chunks_mut(BK) {
+            let n = self.nk.min(row.len());
+            let mut i = 0;
+            while i + l <= n {
+                // SAFETY: i + LANES <= n <= row.len().
+                unsafe {
+                    let p = row.as_mut_ptr().add(i);
+                    s.store(p, s.mul(s.load(p), sc));
+                }
+                i += l;
+            }
+            for x in &mut row[i..n] {
+                *x *= self.scale;
+            }
+        }
+    }
+}
+
+struct RowMax<'a> {
+    row: &'a [f32],
+}
+
+impl Kernel for RowMax<'_> {
+    type Output = f32;
+    #[inline(always)]
+    fn run<S: Simd>(self, s: S) -> f32 {
+        let l = S::LANES;
+        let n = self.row.len();
+        let mut acc = s.splat(f32::NEG_INFINITY);
+        let mut i = 0;
+        while i + l <= n {
+            // SAFETY: i + LANES <= n.
+            acc = s.max(unsafe { s.load(self.row.as_ptr().add(i)) }, acc);
+            i += l;
+        }
+        self.row[i..]
+            .iter()
+            .fold(s.reduce_max(acc), |m, &v| if v > m { v } else { m })
+    }
+}
+
+/// Largest entry of `row` (NaNs are skipped; they still reach the output through the exponentials).
+pub(crate) fn row_max(row: &[f32]) -> f32 {
+    dispatch(simd_level(), RowMax { row })
+}
+
+/// `dp[i][j] = p[i][j] · (dp[i][j] − d[i]) · scale` over `BK`-long rows, first `nk` entries.
+struct SoftmaxGrad<'a> {
+    dp: &'a mut [f32],
+    p: &'a [f32],
+    d: &'a [f32],
+    nk: usize,
+    scale: f32,
+}
+
+impl Kernel for SoftmaxGrad<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<S: Simd>(self, s: S) {
+        let l = S::LANES;
+        let sc = s.splat(self.scale);
+        for ((dr, pr), &di) in self.dp.chunks_mut(BK).zip(self.p.chunks(BK)).zip(self.d) {
+            let n = self.nk.min(dr.len()).min(pr.len());
+            let dv = s.splat(di);
+            let mut j = 0;
+            while j + l <= n {
+                // SAFETY: j + LANES <= n, within both rows.
+                unsafe {
+                    let dptr = dr.as_mut_ptr().add(j);
+                    let pv = s.load(pr.as_ptr().add(j));
+                    s.store(dptr, s.mul(s.mul(pv, s.sub(s.load(dptr), dv)), sc));
+                }
+                j += l;
+            }
+            for (x, &pij) in dr[j..n].iter_mut().zip(&pr[j..n]) {
+                *x = pij * (*x - di) * self.scale;
+            }
+        }
+    }
+}
+
+/// The softmax backward of a tile: `dp ← p ⊙ (dp − d) · scale` (row `i` uses `d[i]`).
+pub(crate) fn softmax_grad(dp: &mut [f32], p: &[f32], d: &[f32], nk: usize, scale: f32) {
+    dispatch(
+        simd_level(),
+        SoftmaxGrad {
+            dp,
+            p,
+            d,
+            nk,
+            scale,
+        },
+    );
 }
 
 struct ExpShift<'a> {

@@ -110,9 +110,9 @@ impl FusedBackward for FlashBackward {
             });
         };
         let g = &self.g;
-        let mut dq = crate::alloc::filled("FlashAttention", q.numel(), 0.0)?;
-        let mut dk = crate::alloc::filled("FlashAttention", k.numel(), 0.0)?;
-        let mut dv = crate::alloc::filled("FlashAttention", v.numel(), 0.0)?;
+        let mut dq = crate::alloc::overwritten("FlashAttention", q.numel())?;
+        let mut dk = crate::alloc::overwritten("FlashAttention", k.numel())?;
+        let mut dv = crate::alloc::overwritten("FlashAttention", v.numel())?;
         q.with_contiguous(|qv| {
             k.with_contiguous(|kv| {
                 v.with_contiguous(|vv| {
@@ -206,7 +206,7 @@ impl Tensor {
             masks: prepare(&g, options)?,
             lse: vec![0.0; g.b * g.h * g.lq],
         };
-        let mut out = crate::alloc::filled(OP, g.b * g.h * g.lq * g.dv, 0.0)?;
+        let mut out = crate::alloc::overwritten(OP, g.b * g.h * g.lq * g.dv)?;
         let mut lse = vec![0.0; g.b * g.h * g.lq];
         q.with_contiguous(|qs| {
             k.with_contiguous(|ks| {

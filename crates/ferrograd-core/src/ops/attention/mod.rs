@@ -11,6 +11,7 @@
 
 mod fused;
 mod masks;
+mod packed;
 mod rotary;
 
 pub use masks::AttnMask;

@@ -202,6 +202,26 @@ impl MultiHeadAttention {
         }
         let bias = self.in_proj_bias.as_ref();
         let self_attention = query.same_node(key) && key.same_node(value);
+        let dropout_p = if self.training { c.dropout } else { 0.0 };
+        let o = AttentionOptions {
+            mask: options.attn_mask.clone(),
+            key_padding_mask: options.key_padding_mask.clone(),
+            causal: c.causal || options.causal,
+            dropout_p,
+            scale: None,
+            seed: if dropout_p > 0.0 { fresh_seed() } else { 0 },
+        };
+        if let (Some(w), true, false, None) = (
+            &self.in_proj_weight,
+            self_attention,
+            options.need_weights,
+            c.rotary_base,
+        ) {
+            // Packed projection straight into the fused op: no head reshapes in the graph.
+            let qkv = linear(query, w, bias, OP)?;
+            let out = Tensor::packed_self_attention(&qkv, c.num_heads, &o)?;
+            return Ok((self.out_proj.forward(&out)?, None));
+        }
         let (q, k, v) = match (&self.in_proj_weight, self_attention) {
             (Some(w), true) => {
                 // One GEMM for the three projections of a shared input.
@@ -227,15 +247,6 @@ impl MultiHeadAttention {
         let (q, k) = match c.rotary_base {
             Some(base) => (q.rotary_embedding(0, base)?, k.rotary_embedding(0, base)?),
             None => (q, k),
-        };
-        let dropout_p = if self.training { c.dropout } else { 0.0 };
-        let o = AttentionOptions {
-            mask: options.attn_mask.clone(),
-            key_padding_mask: options.key_padding_mask.clone(),
-            causal: c.causal || options.causal,
-            dropout_p,
-            scale: None,
-            seed: if dropout_p > 0.0 { fresh_seed() } else { 0 },
         };
         let (out, weights) = if options.need_weights {
             let (out, w) = Tensor::scaled_dot_product_attention_with_weights(&q, &k, &v, &o)?;

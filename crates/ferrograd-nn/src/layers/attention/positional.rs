@@ -105,7 +105,8 @@ impl Module for LearnedPositionalEmbedding {
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (max_len, d) = (self.weight.dims()[0], self.weight.dims()[1]);
+        let dim = |i: usize| self.weight.dims().get(i).copied().unwrap_or(0);
+        let (max_len, d) = (dim(0), dim(1));
         let l = check_input("LearnedPositionalEmbedding", x, max_len, d)?;
         x.add(&self.weight.narrow(0, 0, l)?)
     }
@@ -116,7 +117,7 @@ impl Module for LearnedPositionalEmbedding {
 
     fn config(&self) -> Option<serde_json::Value> {
         Some(
-            serde_json::json!({"type": "LearnedPositionalEmbedding", "max_len": self.weight.dims()[0], "d_model": self.weight.dims()[1]}),
+            serde_json::json!({"type": "LearnedPositionalEmbedding", "max_len": self.weight.dims().first(), "d_model": self.weight.dims().get(1)}),
         )
     }
 

@@ -66,8 +66,8 @@ pub(crate) fn linear(
     b: Option<&Tensor>,
     op: &'static str,
 ) -> Result<Tensor> {
-    let (out_f, in_f) = match *w.dims() {
-        [o, i] => (o, i),
+    let in_f = match *w.dims() {
+        [_, i] => i,
         _ => {
             return Err(Error::Shape {
                 op,
@@ -83,17 +83,8 @@ pub(crate) fn linear(
             reason: format!("the input's last dimension must be {in_f}"),
         });
     }
-    let rows = x.numel() / in_f.max(1);
-    let y = x.reshape_to(&[rows, in_f])?.matmul(&w.transpose(0, 1)?)?;
-    let y = match b {
-        Some(b) => y.add(b)?,
-        None => y,
-    };
-    let mut shape = x.dims().to_vec();
-    if let Some(last) = shape.last_mut() {
-        *last = out_f;
-    }
-    y.reshape_to(&shape)
+    // One fused node: bias pre-written into the result, two GEMMs and a column sum backward.
+    x.linear(w, b)
 }
 
 impl Module for TorchLinear {
@@ -115,8 +106,8 @@ impl Module for TorchLinear {
     fn config(&self) -> Option<serde_json::Value> {
         Some(serde_json::json!({
             "type": "TorchLinear",
-            "in_features": self.weight.dims()[1],
-            "out_features": self.weight.dims()[0],
+            "in_features": self.weight.dims().get(1),
+            "out_features": self.weight.dims().first(),
             "bias": self.bias.is_some(),
         }))
     }

@@ -65,7 +65,9 @@ impl Embedding {
             tied_to: None,
             num_embeddings: self.weight.dims()[0],
             bias: if bias {
-                Some(parameter(Tensor::zeros(&[self.weight.dims()[0]]))?)
+                Some(parameter(Tensor::zeros(
+                    self.weight.dims().get(..1).unwrap_or(&[0]),
+                ))?)
             } else {
                 None
             },

@@ -29,6 +29,14 @@ impl FeedForwardActivation {
         }
     }
 
+    /// `activation(linear1(x))`, with ReLU fused into the linear op.
+    pub(crate) fn linear1(self, linear1: &TorchLinear, x: &Tensor) -> Result<Tensor> {
+        match self {
+            FeedForwardActivation::Relu => x.linear_relu(&linear1.weight, linear1.bias.as_ref()),
+            FeedForwardActivation::Gelu => self.apply(&linear1.forward(x)?),
+        }
+    }
+
     pub(crate) fn apply(self, x: &Tensor) -> Result<Tensor> {
         match self {
             FeedForwardActivation::Relu => x.relu(),

@@ -91,7 +91,7 @@ impl TransformerDecoderLayer {
     }
 
     fn ff(&self, x: &Tensor) -> Result<Tensor> {
-        let h = self.config.activation.apply(&self.linear1.forward(x)?)?;
+        let h = self.config.activation.linear1(&self.linear1, x)?;
         self.drop(&self.linear2.forward(&self.drop(&h)?)?)
     }
 

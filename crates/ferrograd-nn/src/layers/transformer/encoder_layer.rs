@@ -44,7 +44,7 @@ impl TransformerEncoderLayer {
 
     fn feed_forward(&self, x: &Tensor) -> Result<Tensor> {
         let p = self.config.dropout;
-        let h = self.config.activation.apply(&self.linear1.forward(x)?)?;
+        let h = self.config.activation.linear1(&self.linear1, x)?;
         let y = self.linear2.forward(&dropout(&h, p, self.training)?)?;
         dropout(&y, p, self.training)
     }
