@@ -1,7 +1,5 @@
 //! Registry entries of the attention and transformer layers.
 
-use serde_json::Value;
-
 use super::{LayerFields, LayerRegistry};
 use crate::io::Result;
 use crate::layers::{
@@ -22,14 +20,6 @@ const LAYER_FIELDS: [&str; 9] = [
     "bias",
     "causal",
 ];
-
-/// An optional positive number (`null` or absent = `None`).
-fn opt_f32(f: &LayerFields<'_>, field: &str) -> Result<Option<f32>> {
-    match f.obj.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(_) => f.f32(field).map(Some),
-    }
-}
 
 fn layer_config(f: &LayerFields<'_>, causal: bool) -> Result<TransformerLayerConfig> {
     let name = f.str("activation")?;
@@ -79,7 +69,7 @@ pub(super) fn register(r: &mut LayerRegistry) {
             dropout: f.f32("dropout")?,
             causal: f.bool("causal")?,
             need_weights: f.bool("need_weights")?,
-            rotary_base: opt_f32(f, "rotary_base")?,
+            rotary_base: f.opt_f32("rotary_base")?,
         };
         Ok(Box::new(c.init(None).map_err(|e| f.invalid(e))?))
     });
@@ -94,7 +84,7 @@ pub(super) fn register(r: &mut LayerRegistry) {
     });
     r.register("RmsNorm", |f, _| {
         f.only(&["normalized_shape", "eps"])?;
-        let n = RmsNorm::new(&f.usize_list("normalized_shape")?, opt_f32(f, "eps")?);
+        let n = RmsNorm::new(&f.usize_list("normalized_shape")?, f.opt_f32("eps")?);
         Ok(Box::new(n.map_err(|e| f.invalid(e))?))
     });
     r.register("SinusoidalPositionalEncoding", |f, _| {

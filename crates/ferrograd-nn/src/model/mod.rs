@@ -101,6 +101,32 @@ impl LayerFields<'_> {
             .ok_or_else(|| self.error(field, format!("expected a boolean, got {v}")))
     }
 
+    /// An optional number: absent or `null` is `None`.
+    pub fn opt_f32(&self, field: &str) -> Result<Option<f32>> {
+        self.optional(field, Self::f32)
+    }
+
+    /// An optional non-negative integer: absent or `null` is `None`.
+    pub fn opt_usize(&self, field: &str) -> Result<Option<usize>> {
+        self.optional(field, Self::usize)
+    }
+
+    /// An optional boolean: absent or `null` is `None`.
+    pub fn opt_bool(&self, field: &str) -> Result<Option<bool>> {
+        self.optional(field, Self::bool)
+    }
+
+    fn optional<T>(
+        &self,
+        field: &str,
+        read: impl Fn(&Self, &str) -> Result<T>,
+    ) -> Result<Option<T>> {
+        match self.obj.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => read(self, field).map(Some),
+        }
+    }
+
     /// A string field.
     pub fn str(&self, field: &str) -> Result<&str> {
         let v = self.get(field)?;
@@ -322,8 +348,7 @@ impl LayerRegistry {
             f.only(&["kind", "channels_last"])?;
             let pk = PoolKind::from_name(f.str("kind")?)
                 .ok_or_else(|| f.error("kind", "expected max or avg"))?;
-            let channels_last = f.obj.contains_key("channels_last") && f.bool("channels_last")?;
-            let layer = if channels_last {
+            let layer = if f.opt_bool("channels_last")?.unwrap_or(false) {
                 GlobalPool::global_channels_last(pk)
             } else {
                 GlobalPool::global(pk)
@@ -559,25 +584,16 @@ impl LayerRegistry {
                     })
                     .collect::<Result<Vec<_>>>()?,
             };
+            let index = || {
+                entry
+                    .get("index")
+                    .and_then(Value::as_u64)
+                    .and_then(|u| usize::try_from(u).ok())
+                    .ok_or_else(|| err(format!("{op_name} node '{name}' has no integer 'index'")))
+            };
             let op = match op_name {
-                "input" => NodeOp::Input(
-                    entry
-                        .get("index")
-                        .and_then(Value::as_u64)
-                        .and_then(|u| usize::try_from(u).ok())
-                        .ok_or_else(|| {
-                            err(format!("input node '{name}' has no integer 'index'"))
-                        })?,
-                ),
-                "output" => NodeOp::Output(
-                    entry
-                        .get("index")
-                        .and_then(Value::as_u64)
-                        .and_then(|u| usize::try_from(u).ok())
-                        .ok_or_else(|| {
-                            err(format!("output node '{name}' has no integer 'index'"))
-                        })?,
-                ),
+                "input" => NodeOp::Input(index()?),
+                "output" => NodeOp::Output(index()?),
                 "layer" => {
                     let layer = entry
                         .get("layer")

@@ -22,21 +22,6 @@ const COMMON: [&str; 13] = [
     "states_batch_first",
 ];
 
-/// Optional numeric field: absent or `null` means none.
-fn opt_f32(f: &LayerFields<'_>, field: &str) -> Result<Option<f32>> {
-    match f.obj.get(field) {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(_) => f.f32(field).map(Some),
-    }
-}
-
-fn opt_usize(f: &LayerFields<'_>, field: &str) -> Result<Option<usize>> {
-    match f.obj.get(field) {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(_) => f.usize(field).map(Some),
-    }
-}
-
 fn build(f: &LayerFields<'_>, cell: RnnCell) -> Result<Box<dyn crate::module::Module>> {
     let mut c = RecurrentConfig::new(cell, f.usize("input_size")?, f.usize("hidden_size")?);
     c.num_layers = f.usize("num_layers")?;
@@ -47,10 +32,9 @@ fn build(f: &LayerFields<'_>, cell: RnnCell) -> Result<Box<dyn crate::module::Mo
     c.recurrent_dropout = f.f32("recurrent_dropout")?;
     c.return_sequences = f.bool("return_sequences")?;
     c.return_state = f.bool("return_state")?;
-    c.mask_value = opt_f32(f, "mask_value")?;
-    c.tbptt_steps = opt_usize(f, "tbptt_steps")?;
-    c.states_batch_first =
-        f.obj.contains_key("states_batch_first") && f.bool("states_batch_first")?;
+    c.mask_value = f.opt_f32("mask_value")?;
+    c.tbptt_steps = f.opt_usize("tbptt_steps")?;
+    c.states_batch_first = f.opt_bool("states_batch_first")?.unwrap_or(false);
     Ok(Box::new(Recurrent::new(c).map_err(|e| f.invalid(e))?))
 }
 

@@ -14,4 +14,4 @@ pub use config::{FeedForwardActivation, TransformerLayerConfig};
 pub use decoder_layer::{DecoderMasks, TransformerDecoderLayer};
 pub use encoder_layer::TransformerEncoderLayer;
 pub use full::{Transformer, TransformerConfig};
-pub use stack::{TransformerDecoder, TransformerEncoder};
+pub use stack::{Stack, StackedLayer, TransformerDecoder, TransformerEncoder};

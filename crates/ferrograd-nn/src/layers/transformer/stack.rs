@@ -19,28 +19,52 @@ fn check_layers(op: &'static str, n: usize) -> Result<()> {
     Ok(())
 }
 
-fn stack_json(
-    type_name: &str,
-    c: &TransformerLayerConfig,
-    n: usize,
-    norm: bool,
-) -> serde_json::Value {
-    let mut v = c.to_json(type_name);
-    if let Some(o) = v.as_object_mut() {
-        o.insert("num_layers".into(), n.into());
-        o.insert("norm".into(), norm.into());
-    }
-    v
+/// What a stack needs of its layer type.
+pub trait StackedLayer: Module + Sized {
+    /// The stack's type name (`"TransformerEncoder"`, ...).
+    const STACK: &'static str;
+    /// A freshly initialised layer.
+    fn build(config: &TransformerLayerConfig, seed: Option<u64>) -> Result<Self>;
+    /// The layer's hyper-parameters.
+    fn layer_config(&self) -> &TransformerLayerConfig;
 }
 
-/// A stack of encoder layers. `forward_multi([src, src_key_padding_mask?, src_mask?])`.
-pub struct TransformerEncoder {
-    pub layers: Vec<TransformerEncoderLayer>,
+impl StackedLayer for TransformerEncoderLayer {
+    const STACK: &'static str = "TransformerEncoder";
+    fn build(config: &TransformerLayerConfig, seed: Option<u64>) -> Result<Self> {
+        TransformerEncoderLayer::new(config, seed)
+    }
+    fn layer_config(&self) -> &TransformerLayerConfig {
+        &self.config
+    }
+}
+
+impl StackedLayer for TransformerDecoderLayer {
+    const STACK: &'static str = "TransformerDecoder";
+    fn build(config: &TransformerLayerConfig, seed: Option<u64>) -> Result<Self> {
+        TransformerDecoderLayer::new(config, seed)
+    }
+    fn layer_config(&self) -> &TransformerLayerConfig {
+        &self.config
+    }
+}
+
+/// `num_layers` layers of one type and an optional final LayerNorm; the encoder and decoder
+/// stacks differ only in how a layer is called.
+pub struct Stack<L> {
+    pub layers: Vec<L>,
     pub norm: Option<LayerNorm>,
     training: bool,
 }
 
-impl TransformerEncoder {
+/// A stack of encoder layers. `forward_multi([src, src_key_padding_mask?, src_mask?])`.
+pub type TransformerEncoder = Stack<TransformerEncoderLayer>;
+
+/// A stack of decoder layers. `forward_multi([tgt, memory, tgt_key_padding_mask?,
+/// memory_key_padding_mask?, tgt_mask?, memory_mask?])`.
+pub type TransformerDecoder = Stack<TransformerDecoderLayer>;
+
+impl<L: StackedLayer> Stack<L> {
     /// `num_layers` layers from `config` (each with its own initial weights) and a final
     /// LayerNorm when `norm`.
     pub fn new(
@@ -49,28 +73,61 @@ impl TransformerEncoder {
         norm: bool,
         seed: Option<u64>,
     ) -> Result<Self> {
-        check_layers("TransformerEncoder", num_layers)?;
+        check_layers(L::STACK, num_layers)?;
         let layers = (0..num_layers)
-            .map(|i| {
-                TransformerEncoderLayer::new(config, seed.map(|s| s.wrapping_add(1000 * i as u64)))
-            })
+            .map(|i| L::build(config, seed.map(|s| s.wrapping_add(1000 * i as u64))))
             .collect::<Result<_>>()?;
-        Ok(TransformerEncoder {
+        Ok(Stack {
             layers,
             norm: if norm { Some(config.norm()?) } else { None },
             training: true,
         })
     }
 
-    pub fn encode(&self, src: &Tensor, options: &AttendOptions) -> Result<Tensor> {
-        let mut x = src.clone();
+    /// Runs `x` through every layer with `step`, then the final norm.
+    fn run(&self, x: &Tensor, step: impl Fn(&L, &Tensor) -> Result<Tensor>) -> Result<Tensor> {
+        let mut x = x.clone();
         for layer in &self.layers {
-            x = layer.encode(&x, options)?;
+            x = step(layer, &x)?;
         }
         match &self.norm {
             Some(n) => apply_norm(n, &x),
             None => Ok(x),
         }
+    }
+
+    fn visit_children(&self, f: &mut dyn FnMut(&str, Slot<'_>)) {
+        for (i, l) in self.layers.iter().enumerate() {
+            f(&format!("layers.{i}"), Slot::Child(l));
+        }
+        if let Some(n) = &self.norm {
+            f("norm", Slot::Child(n));
+        }
+    }
+
+    fn set_children_training(&mut self, training: bool) {
+        self.training = training;
+        for l in &mut self.layers {
+            l.set_training(training);
+        }
+        if let Some(n) = &mut self.norm {
+            n.set_training(training);
+        }
+    }
+
+    fn stack_config(&self) -> Option<serde_json::Value> {
+        let mut v = self.layers.first()?.layer_config().to_json(L::STACK);
+        if let Some(o) = v.as_object_mut() {
+            o.insert("num_layers".into(), self.layers.len().into());
+            o.insert("norm".into(), self.norm.is_some().into());
+        }
+        Some(v)
+    }
+}
+
+impl TransformerEncoder {
+    pub fn encode(&self, src: &Tensor, options: &AttendOptions) -> Result<Tensor> {
+        self.run(src, |layer, x| layer.encode(x, options))
     }
 }
 
@@ -89,22 +146,11 @@ impl Module for TransformerEncoder {
     }
 
     fn visit(&self, f: &mut dyn FnMut(&str, Slot<'_>)) {
-        for (i, l) in self.layers.iter().enumerate() {
-            f(&format!("layers.{i}"), Slot::Child(l));
-        }
-        if let Some(n) = &self.norm {
-            f("norm", Slot::Child(n));
-        }
+        self.visit_children(f);
     }
 
     fn set_training(&mut self, training: bool) {
-        self.training = training;
-        for l in &mut self.layers {
-            l.set_training(training);
-        }
-        if let Some(n) = &mut self.norm {
-            n.set_training(training);
-        }
+        self.set_children_training(training);
     }
 
     fn is_training(&self) -> bool {
@@ -112,53 +158,13 @@ impl Module for TransformerEncoder {
     }
 
     fn config(&self) -> Option<serde_json::Value> {
-        let first = self.layers.first()?;
-        Some(stack_json(
-            "TransformerEncoder",
-            &first.config,
-            self.layers.len(),
-            self.norm.is_some(),
-        ))
+        self.stack_config()
     }
-}
-
-/// A stack of decoder layers. `forward_multi([tgt, memory, tgt_key_padding_mask?,
-/// memory_key_padding_mask?, tgt_mask?, memory_mask?])`.
-pub struct TransformerDecoder {
-    pub layers: Vec<TransformerDecoderLayer>,
-    pub norm: Option<LayerNorm>,
-    training: bool,
 }
 
 impl TransformerDecoder {
-    pub fn new(
-        config: &TransformerLayerConfig,
-        num_layers: usize,
-        norm: bool,
-        seed: Option<u64>,
-    ) -> Result<Self> {
-        check_layers("TransformerDecoder", num_layers)?;
-        let layers = (0..num_layers)
-            .map(|i| {
-                TransformerDecoderLayer::new(config, seed.map(|s| s.wrapping_add(1000 * i as u64)))
-            })
-            .collect::<Result<_>>()?;
-        Ok(TransformerDecoder {
-            layers,
-            norm: if norm { Some(config.norm()?) } else { None },
-            training: true,
-        })
-    }
-
     pub fn decode(&self, tgt: &Tensor, memory: &Tensor, masks: &DecoderMasks) -> Result<Tensor> {
-        let mut x = tgt.clone();
-        for layer in &self.layers {
-            x = layer.decode(&x, memory, masks)?;
-        }
-        match &self.norm {
-            Some(n) => apply_norm(n, &x),
-            None => Ok(x),
-        }
+        self.run(tgt, |layer, x| layer.decode(x, memory, masks))
     }
 }
 
@@ -180,22 +186,11 @@ impl Module for TransformerDecoder {
     }
 
     fn visit(&self, f: &mut dyn FnMut(&str, Slot<'_>)) {
-        for (i, l) in self.layers.iter().enumerate() {
-            f(&format!("layers.{i}"), Slot::Child(l));
-        }
-        if let Some(n) = &self.norm {
-            f("norm", Slot::Child(n));
-        }
+        self.visit_children(f);
     }
 
     fn set_training(&mut self, training: bool) {
-        self.training = training;
-        for l in &mut self.layers {
-            l.set_training(training);
-        }
-        if let Some(n) = &mut self.norm {
-            n.set_training(training);
-        }
+        self.set_children_training(training);
     }
 
     fn is_training(&self) -> bool {
@@ -203,12 +198,6 @@ impl Module for TransformerDecoder {
     }
 
     fn config(&self) -> Option<serde_json::Value> {
-        let first = self.layers.first()?;
-        Some(stack_json(
-            "TransformerDecoder",
-            &first.config,
-            self.layers.len(),
-            self.norm.is_some(),
-        ))
+        self.stack_config()
     }
 }
