@@ -29,8 +29,9 @@ pub use pool::{GlobalPool, Pool, PoolKind, Upsample};
 pub use recurrent::{MergeMode, Recurrent, RecurrentConfig, RnnCell, TimeDistributed};
 pub use reshape::{Flatten, Permute, Reshape};
 pub use transformer::{
-    DecoderMasks, FeedForwardActivation, Transformer, TransformerConfig, TransformerDecoder,
-    TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer, TransformerLayerConfig,
+    DecoderMasks, FeedForwardActivation, Stack, StackedLayer, Transformer, TransformerConfig,
+    TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+    TransformerLayerConfig,
 };
 
 /// Implements the mode plumbing shared by layers without children.
