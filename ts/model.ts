@@ -1,6 +1,6 @@
 import './internal/dispose';
 
-import { NativeModel, loadNativeModel, loadTensors, saveTensors } from './native';
+import { NativeModel, loadNativeModel } from './native';
 import { ValueError, native, nativeAsync } from './errors';
 import { LayerSpec, resolveTies } from './layers';
 import { Dataset } from './dataset';
@@ -10,7 +10,7 @@ import type { Optimizer } from './optimizers';
 import { toHistory } from './history';
 import { ProgressPrinter } from './progress';
 import { Tensor } from './tensor';
-import { type LoadStateDictOptions, type LoadStateDictResult, loadState } from './module_state';
+import { type LoadStateDictOptions, type LoadStateDictResult, loadWeightsFile, saveWeightsFile } from './module_state';
 
 /**
  * An optimizer by name (`'adam'`) or with options (`{ type: 'sgd', lr: 0.1, momentum: 0.9 }`).
@@ -448,8 +448,7 @@ export class Model<Out extends Tensors = Tensor> implements Disposable {
    * loads in Python with `safetensors.torch.load_file`.
    */
   async saveWeights(path: string, options: { prefix?: string } = {}): Promise<void> {
-    const named = this.stateEntries(options.prefix ?? '', 'saveWeights');
-    await nativeAsync(() => saveTensors(path, named.map(([n]) => n), named.map(([, t]) => t.native)));
+    await saveWeightsFile(path, this.stateEntries(options.prefix ?? '', 'saveWeights'));
   }
 
   /**
@@ -461,14 +460,7 @@ export class Model<Out extends Tensors = Tensor> implements Disposable {
    * matching subset and reports the rest.
    */
   async loadWeights(path: string, options: LoadStateDictOptions & { prefix?: string } = {}): Promise<LoadStateDictResult> {
-    const file = await nativeAsync(() => loadTensors(path));
-    const state: Record<string, Tensor> = {};
-    for (const name of file.names()) state[name] = new Tensor(file.get(name)!);
-    try {
-      return loadState('Model.loadWeights', this.stateEntries(options.prefix ?? '', 'loadWeights'), state, options.strict ?? true);
-    } finally {
-      for (const t of Object.values(state)) t.dispose();
-    }
+    return loadWeightsFile('Model.loadWeights', path, this.stateEntries(options.prefix ?? '', 'loadWeights'), options.strict ?? true);
   }
 
   /** Parameters and buffers, names relative to `prefix` (entries outside it are left out). */

@@ -1,10 +1,9 @@
 import './internal/dispose';
 
-import { ValueError, nativeAsync } from './errors';
-import { loadTensors, saveTensors } from './native';
+import { ValueError } from './errors';
 import { Initializer, initialize } from './initializers';
 import { History, Model, Tensors } from './model';
-import { LoadStateDictOptions, LoadStateDictResult, StateDict, StateEntry, loadState, snapshot } from './module_state';
+import { LoadStateDictOptions, LoadStateDictResult, StateDict, StateEntry, loadState, loadWeightsFile, saveWeightsFile, snapshot } from './module_state';
 import { ModuleCompileArgs, ModuleFitArgs, ModuleTrainer } from './module_fit';
 import { predictModule } from './module_step';
 import { Optimizer } from './optimizers';
@@ -364,8 +363,7 @@ export abstract class Module implements Disposable {
    * `safetensors.torch.load_file`, and back with {@link Module.loadWeights}.
    */
   async saveWeights(path: string): Promise<void> {
-    const named = [...this.namedParameters(), ...this.namedBuffers()];
-    await nativeAsync(() => saveTensors(path, named.map(([n]) => n), named.map(([, t]) => t.native)));
+    await saveWeightsFile(path, [...this.namedParameters(), ...this.namedBuffers()]);
   }
 
   /**
@@ -374,14 +372,7 @@ export abstract class Module implements Disposable {
    * and shapes, nothing written on error.
    */
   async loadWeights(path: string, options: LoadStateDictOptions = {}): Promise<LoadStateDictResult> {
-    const file = await nativeAsync(() => loadTensors(path));
-    const state: Record<string, Tensor> = {};
-    for (const name of file.names()) state[name] = new Tensor(file.get(name)!);
-    try {
-      return loadState(`${this.constructor.name}.loadWeights`, [...this.namedParameters(), ...this.namedBuffers()], state, options.strict ?? true);
-    } finally {
-      for (const t of Object.values(state)) t.dispose();
-    }
+    return loadWeightsFile(`${this.constructor.name}.loadWeights`, path, [...this.namedParameters(), ...this.namedBuffers()], options.strict ?? true);
   }
 
   // ---- training --------------------------------------------------------------------------

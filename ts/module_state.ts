@@ -1,6 +1,7 @@
 /** State dicts of {@link Module}: copies of named parameters and buffers, and validated loading. */
 
-import { ShapeError, ValueError } from './errors';
+import { ShapeError, ValueError, nativeAsync } from './errors';
+import { loadTensors, saveTensors } from './native';
 import { Tensor } from './tensor';
 
 /** One saved tensor: a row-major copy of its elements and its shape. */
@@ -86,4 +87,24 @@ export function loadState(
   if (mismatched.length > 0) throw new ShapeError(`${op}: shape mismatch for ${mismatched.join('; ')}`);
   for (const [t, data] of writes) t.assign(data);
   return { missingKeys, unexpectedKeys };
+}
+
+/** @internal Writes `named` tensors to a safetensors file, off the JS thread and atomically. */
+export async function saveWeightsFile(path: string, named: Array<[string, Tensor]>): Promise<void> {
+  await nativeAsync(() => saveTensors(path, named.map(([n]) => n), named.map(([, t]) => t.native)));
+}
+
+/**
+ * @internal Reads a safetensors file off the JS thread and loads it into `target` like
+ * {@link loadState} (validated names and shapes, nothing written on error).
+ */
+export async function loadWeightsFile(op: string, path: string, target: Array<[string, Tensor]>, strict: boolean): Promise<LoadStateDictResult> {
+  const file = await nativeAsync(() => loadTensors(path));
+  const state: Record<string, Tensor> = {};
+  for (const name of file.names()) state[name] = new Tensor(file.get(name)!);
+  try {
+    return loadState(op, target, state, strict);
+  } finally {
+    for (const t of Object.values(state)) t.dispose();
+  }
 }

@@ -1,6 +1,6 @@
 import { seededLabels, seededUniform } from '../lib/data';
 import { unavailable, type NodeWorkload } from './common';
-import { type FitEngine, measureFitEpochs } from './fit_epochs';
+import { type FitEngine, ferrogradFitEngine, measureFitEpochs, tfjsFitEngine } from './fit_epochs';
 
 /** Samples per timed epoch (full mode) and in quick mode (two batches). */
 export const CNN_SAMPLES = 1024;
@@ -14,10 +14,8 @@ export const cnnCase = (samples: number): string => `fit 1 epoch of ${samples} 2
 
 /** ferrograd: NCHW conv layers + compile + fit, whole epochs natively off the JS thread. */
 function ferrogradEngine(xData: Float32Array, labels: Int32Array, n: number): FitEngine {
-  const fg = require('../../ts/index') as typeof import('../../ts/index');
-  const L = fg.layers;
-  const model = fg.sequential(
-    [
+  return ferrogradFitEngine(
+    (L) => [
       L.conv2d({ filters: 32, kernelSize: 5, padding: 'same', activation: 'relu' }),
       L.maxPooling2d({ poolSize: 2 }),
       L.conv2d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu' }),
@@ -26,21 +24,9 @@ function ferrogradEngine(xData: Float32Array, labels: Int32Array, n: number): Fi
       L.dense({ units: 256, activation: 'relu' }),
       L.dense({ units: 10 }),
     ],
-    { inputShape: [1, 28, 28] },
+    [1, 28, 28],
+    { x: xData, labels, n, batchSize: CNN_BATCH, lr: CNN_LR },
   );
-  model.compile({ optimizer: { type: 'adam', lr: CNN_LR }, loss: { type: 'sparseCategoricalCrossentropy', fromLogits: true } });
-  const x = fg.tensor(xData, [n, 1, 28, 28]);
-  const y = fg.tensor(Float32Array.from(labels), [n]);
-  return {
-    async epoch(seed) {
-      await model.fit(x, y, { epochs: 1, batchSize: CNN_BATCH, shuffle: true, seed, verbose: 0 });
-    },
-    dispose() {
-      x.dispose();
-      y.dispose();
-      model.dispose();
-    },
-  };
 }
 
 /** tfjs: the same network channels-last (its native layout), softmax + categorical CE on one-hot labels. */
@@ -57,19 +43,11 @@ function tfjsEngine(xData: Float32Array, labels: Int32Array, n: number): FitEngi
       tf.layers.dense({ units: 10, activation: 'softmax' }),
     ],
   });
-  model.compile({ optimizer: tf.train.adam(CNN_LR), loss: 'categoricalCrossentropy' });
-  const x = tf.tensor4d(xData, [n, 28, 28, 1]);
-  const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat();
-  return {
-    async epoch() {
-      await model.fit(x, y, { epochs: 1, batchSize: CNN_BATCH, shuffle: true, verbose: 0 });
-    },
-    dispose() {
-      tf.dispose([x, y]);
-      model.dispose();
-    },
-    note: 'tfjs: channels-last input, softmax output + categoricalCrossentropy on one-hot labels',
-  };
+  return tfjsFitEngine(
+    model,
+    { x: xData, labels, n, inputShape: [28, 28, 1], classes: 10, batchSize: CNN_BATCH, lr: CNN_LR },
+    'tfjs: channels-last input, softmax output + categoricalCrossentropy on one-hot labels',
+  );
 }
 
 export const cnn: NodeWorkload = {

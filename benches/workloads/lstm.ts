@@ -1,6 +1,6 @@
 import { seededLabels, seededUniform } from '../lib/data';
 import { unavailable, type NodeWorkload } from './common';
-import { type FitEngine, measureFitEpochs } from './fit_epochs';
+import { type FitEngine, ferrogradFitEngine, measureFitEpochs, tfjsFitEngine } from './fit_epochs';
 
 /** Sequences per timed epoch (full mode) and in quick mode (two batches). */
 export const LSTM_SAMPLES = 512;
@@ -17,46 +17,26 @@ export const lstmCase = (samples: number): string => `fit 1 epoch of ${samples} 
 
 /** ferrograd: a native LSTM layer (whole sequence fused) + dense on the last step, through fit. */
 function ferrogradEngine(xData: Float32Array, labels: Int32Array, n: number): FitEngine {
-  const fg = require('../../ts/index') as typeof import('../../ts/index');
-  const L = fg.layers;
-  const model = fg.sequential([L.lstm({ units: LSTM_HIDDEN }), L.dense({ units: CLASSES })], { inputShape: [LSTM_STEPS, LSTM_INPUT] });
-  model.compile({ optimizer: { type: 'adam', lr: LSTM_LR }, loss: { type: 'sparseCategoricalCrossentropy', fromLogits: true } });
-  const x = fg.tensor(xData, [n, LSTM_STEPS, LSTM_INPUT]);
-  const y = fg.tensor(Float32Array.from(labels), [n]);
-  return {
-    async epoch(seed) {
-      await model.fit(x, y, { epochs: 1, batchSize: LSTM_BATCH, shuffle: true, seed, verbose: 0 });
-    },
-    dispose() {
-      x.dispose();
-      y.dispose();
-      model.dispose();
-    },
-  };
+  return ferrogradFitEngine((L) => [L.lstm({ units: LSTM_HIDDEN }), L.dense({ units: CLASSES })], [LSTM_STEPS, LSTM_INPUT], {
+    x: xData,
+    labels,
+    n,
+    batchSize: LSTM_BATCH,
+    lr: LSTM_LR,
+  });
 }
 
 /** tfjs: tf.layers.lstm + dense softmax, categorical CE on one-hot labels. */
 function tfjsEngine(xData: Float32Array, labels: Int32Array, n: number): FitEngine {
   const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
   const model = tf.sequential({
-    layers: [
-      tf.layers.lstm({ inputShape: [LSTM_STEPS, LSTM_INPUT], units: LSTM_HIDDEN }),
-      tf.layers.dense({ units: CLASSES, activation: 'softmax' }),
-    ],
+    layers: [tf.layers.lstm({ inputShape: [LSTM_STEPS, LSTM_INPUT], units: LSTM_HIDDEN }), tf.layers.dense({ units: CLASSES, activation: 'softmax' })],
   });
-  model.compile({ optimizer: tf.train.adam(LSTM_LR), loss: 'categoricalCrossentropy' });
-  const x = tf.tensor3d(xData, [n, LSTM_STEPS, LSTM_INPUT]);
-  const y = tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES).toFloat();
-  return {
-    async epoch() {
-      await model.fit(x, y, { epochs: 1, batchSize: LSTM_BATCH, shuffle: true, verbose: 0 });
-    },
-    dispose() {
-      tf.dispose([x, y]);
-      model.dispose();
-    },
-    note: 'tfjs: tf.layers.lstm (unrolled op by op) + softmax output + categoricalCrossentropy on one-hot labels',
-  };
+  return tfjsFitEngine(
+    model,
+    { x: xData, labels, n, inputShape: [LSTM_STEPS, LSTM_INPUT], classes: CLASSES, batchSize: LSTM_BATCH, lr: LSTM_LR },
+    'tfjs: tf.layers.lstm (unrolled op by op) + softmax output + categoricalCrossentropy on one-hot labels',
+  );
 }
 
 export const lstm: NodeWorkload = {

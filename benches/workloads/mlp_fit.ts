@@ -1,6 +1,6 @@
-import { MLP_SIZES, oneHot, seededLabels, seededUniform } from '../lib/data';
+import { MLP_SIZES, seededLabels, seededUniform } from '../lib/data';
 import { unavailable, type NodeWorkload } from './common';
-import { type FitEngine, measureFitEpochs } from './fit_epochs';
+import { type FitEngine, ferrogradFitEngine, measureFitEpochs, tfjsFitEngine } from './fit_epochs';
 
 /** Samples in the training set (full mode) — one timed call = one epoch over them. */
 export const FIT_SAMPLES = 8192;
@@ -14,31 +14,14 @@ export const fitCase = (samples: number): string => `fit 1 epoch of ${samples} s
 
 /** ferrograd: sequential + compile + fit (whole epochs run natively, off the JS thread). */
 function ferrogradEngine(xData: Float32Array, labels: Int32Array, n: number): FitEngine {
-  const fg = require('../../ts/index') as typeof import('../../ts/index');
-  const model = fg.sequential(
-    [fg.layers.dense({ units: MLP_SIZES[1], activation: 'relu' }), fg.layers.dense({ units: MLP_SIZES[2], activation: 'relu' }), fg.layers.dense({ units: MLP_SIZES[3] })],
-    { inputShape: [MLP_SIZES[0]] },
+  return ferrogradFitEngine(
+    (L) => [L.dense({ units: MLP_SIZES[1], activation: 'relu' }), L.dense({ units: MLP_SIZES[2], activation: 'relu' }), L.dense({ units: MLP_SIZES[3] })],
+    [MLP_SIZES[0]],
+    { x: xData, labels, n, batchSize: FIT_BATCH, lr: FIT_LR },
   );
-  model.compile({ optimizer: { type: 'adam', lr: FIT_LR }, loss: { type: 'sparseCategoricalCrossentropy', fromLogits: true } });
-  const x = fg.tensor(xData, [n, MLP_SIZES[0]]);
-  const y = fg.tensor(Float32Array.from(labels), [n]);
-  return {
-    async epoch(seed) {
-      await model.fit(x, y, { epochs: 1, batchSize: FIT_BATCH, shuffle: true, seed, verbose: 0 });
-    },
-    dispose() {
-      x.dispose();
-      y.dispose();
-      model.dispose();
-    },
-  };
 }
 
-/**
- * tfjs (cpu / wasm, whichever backend the child selected): tf.sequential + model.fit with
- * tf.train.adam. tfjs' sparseCategoricalCrossentropy needs one-hot anyway, so: softmax output
- * layer + 'categoricalCrossentropy' on one-hot labels (same maths as softmax CE on logits).
- */
+/** tfjs (cpu / wasm, whichever backend the child selected): tf.sequential + model.fit with tf.train.adam. */
 function tfjsEngine(xData: Float32Array, labels: Int32Array, n: number): FitEngine {
   const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
   const model = tf.sequential({
@@ -48,19 +31,11 @@ function tfjsEngine(xData: Float32Array, labels: Int32Array, n: number): FitEngi
       tf.layers.dense({ units: MLP_SIZES[3], activation: 'softmax' }),
     ],
   });
-  model.compile({ optimizer: tf.train.adam(FIT_LR), loss: 'categoricalCrossentropy' });
-  const x = tf.tensor2d(xData, [n, MLP_SIZES[0]]);
-  const y = tf.tensor2d(oneHot(labels, MLP_SIZES[3]), [n, MLP_SIZES[3]]);
-  return {
-    async epoch() {
-      await model.fit(x, y, { epochs: 1, batchSize: FIT_BATCH, shuffle: true, verbose: 0 });
-    },
-    dispose() {
-      tf.dispose([x, y]);
-      model.dispose();
-    },
-    note: 'tfjs: softmax output + categoricalCrossentropy on one-hot labels (its sparse CE needs one-hot too)',
-  };
+  return tfjsFitEngine(
+    model,
+    { x: xData, labels, n, inputShape: [MLP_SIZES[0]], classes: MLP_SIZES[3], batchSize: FIT_BATCH, lr: FIT_LR },
+    'tfjs: softmax output + categoricalCrossentropy on one-hot labels (its sparse CE needs one-hot too)',
+  );
 }
 
 export const mlpFit: NodeWorkload = {

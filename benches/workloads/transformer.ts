@@ -1,6 +1,6 @@
 import { seededLabels, seededUniform } from '../lib/data';
 import { unavailable, type NodeWorkload } from './common';
-import { type FitEngine, measureFitEpochs } from './fit_epochs';
+import { type FitEngine, ferrogradFitEngine, measureFitEpochs } from './fit_epochs';
 
 /** Sequences per timed epoch (full mode) and in quick mode (two batches). */
 export const TF_SAMPLES = 512;
@@ -19,29 +19,15 @@ export const transformerCase = (samples: number): string => `fit 1 epoch of ${sa
 
 /** ferrograd: native encoder layers (fused attention), mean over the sequence, dense, through fit. */
 function ferrogradEngine(xData: Float32Array, labels: Int32Array, n: number): FitEngine {
-  const fg = require('../../ts/index') as typeof import('../../ts/index');
-  const L = fg.layers;
-  const model = fg.sequential(
-    [
+  return ferrogradFitEngine(
+    (L) => [
       L.transformerEncoder({ numLayers: TF_LAYERS, numHeads: TF_HEADS, dimFeedforward: TF_FF, dropout: 0 }),
       L.globalAveragePooling1d({ dataFormat: 'channelsLast' }),
       L.dense({ units: CLASSES }),
     ],
-    { inputShape: [TF_STEPS, TF_DIM] },
+    [TF_STEPS, TF_DIM],
+    { x: xData, labels, n, batchSize: TF_BATCH, lr: TF_LR },
   );
-  model.compile({ optimizer: { type: 'adam', lr: TF_LR }, loss: { type: 'sparseCategoricalCrossentropy', fromLogits: true } });
-  const x = fg.tensor(xData, [n, TF_STEPS, TF_DIM]);
-  const y = fg.tensor(Float32Array.from(labels), [n]);
-  return {
-    async epoch(seed) {
-      await model.fit(x, y, { epochs: 1, batchSize: TF_BATCH, shuffle: true, seed, verbose: 0 });
-    },
-    dispose() {
-      x.dispose();
-      y.dispose();
-      model.dispose();
-    },
-  };
 }
 
 export const transformer: NodeWorkload = {
