@@ -137,6 +137,26 @@ def mlp_train(quick):
     return [ok(f"forward+backward+SGD, batch {TRAIN_BATCH}", measure(step, quick, 3000), items=TRAIN_BATCH)]
 
 
+def fit_epoch(model, x, y, batch, lr):
+    """One training epoch of a standard PyTorch loop, as a callable: torch.optim.Adam, a fresh
+    random permutation every epoch, F.cross_entropy on logits (the fit workloads' peer)."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    gen = torch.Generator().manual_seed(0)
+    model.train()
+    n = x.shape[0]
+
+    def epoch():
+        perm = torch.randperm(n, generator=gen)
+        for i in range(0, n, batch):
+            idx = perm[i:i + batch]
+            opt.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+
+    return epoch
+
+
 FIT_SAMPLES, FIT_SAMPLES_QUICK, FIT_BATCH, FIT_LR = 8192, 256, 128, 1e-3
 
 
@@ -149,18 +169,7 @@ def mlp_fit(quick):
     y = seeded_labels(n, MLP[3], 31)
     model = torch.nn.Sequential(torch.nn.Linear(MLP[0], MLP[1]), torch.nn.ReLU(), torch.nn.Linear(MLP[1], MLP[2]),
                                 torch.nn.ReLU(), torch.nn.Linear(MLP[2], MLP[3]))
-    opt = torch.optim.Adam(model.parameters(), lr=FIT_LR)
-    gen = torch.Generator().manual_seed(0)
-    model.train()
-
-    def epoch():
-        perm = torch.randperm(n, generator=gen)
-        for i in range(0, n, FIT_BATCH):
-            idx = perm[i:i + FIT_BATCH]
-            opt.zero_grad(set_to_none=True)
-            loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
-            loss.backward()
-            opt.step()
+    epoch = fit_epoch(model, x, y, FIT_BATCH, FIT_LR)
 
     name = f"fit 1 epoch of {n} samples, batch {FIT_BATCH}, Adam {FIT_LR:g}"
     return [ok(name, measure(epoch, quick, 5000, 2, 15), items=n,
@@ -181,18 +190,7 @@ def cnn(quick):
     model = nn.Sequential(nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                           nn.Linear(64 * 7 * 7, 256), nn.ReLU(), nn.Linear(256, 10))
-    opt = torch.optim.Adam(model.parameters(), lr=CNN_LR)
-    gen = torch.Generator().manual_seed(0)
-    model.train()
-
-    def epoch():
-        perm = torch.randperm(n, generator=gen)
-        for i in range(0, n, CNN_BATCH):
-            idx = perm[i:i + CNN_BATCH]
-            opt.zero_grad(set_to_none=True)
-            loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
-            loss.backward()
-            opt.step()
+    epoch = fit_epoch(model, x, y, CNN_BATCH, CNN_LR)
 
     name = f"fit 1 epoch of {n} 28x28x1 images, batch {CNN_BATCH}, Adam {CNN_LR:g}"
     return [ok(name, measure(epoch, quick, 5000, 2, 10), items=n,
@@ -222,18 +220,7 @@ def lstm(quick):
             return self.head(out[:, -1])
 
     model = Net()
-    opt = torch.optim.Adam(model.parameters(), lr=LSTM_LR)
-    gen = torch.Generator().manual_seed(0)
-    model.train()
-
-    def epoch():
-        perm = torch.randperm(n, generator=gen)
-        for i in range(0, n, LSTM_BATCH):
-            idx = perm[i:i + LSTM_BATCH]
-            opt.zero_grad(set_to_none=True)
-            loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
-            loss.backward()
-            opt.step()
+    epoch = fit_epoch(model, x, y, LSTM_BATCH, LSTM_LR)
 
     name = f"fit 1 epoch of {n} sequences of {LSTM_T}x{LSTM_IN}, batch {LSTM_BATCH}, Adam {LSTM_LR:g}"
     return [ok(name, measure(epoch, quick, 5000, 2, 10), items=n,
@@ -265,18 +252,7 @@ def transformer(quick):
             return self.head(self.encoder(x).mean(dim=1))
 
     model = Net()
-    opt = torch.optim.Adam(model.parameters(), lr=TF_LR)
-    gen = torch.Generator().manual_seed(0)
-    model.train()
-
-    def epoch():
-        perm = torch.randperm(n, generator=gen)
-        for i in range(0, n, TF_BATCH):
-            idx = perm[i:i + TF_BATCH]
-            opt.zero_grad(set_to_none=True)
-            loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
-            loss.backward()
-            opt.step()
+    epoch = fit_epoch(model, x, y, TF_BATCH, TF_LR)
 
     name = f"fit 1 epoch of {n} sequences of {TF_T}x{TF_D}, batch {TF_BATCH}, Adam {TF_LR:g}"
     return [ok(name, measure(epoch, quick, 5000, 2, 10), items=n,
